@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: Apache-2.0
+// Merges the command line, VIGIL_* variables and the JSON config file through the option
+// table. Each source becomes a layer of settings; the highest layer naming an option wins.
+#include "config.h"
+
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "options.h"
+
+namespace vigil {
+
+int Config::rewritten(int signo) const {
+  if (signo <= 0 || signo >= kMaxSignal) return signo;
+  int r = rewrite[static_cast<size_t>(signo)];
+  return r == 0 ? signo : r < 0 ? 0 : r;
+}
+
+namespace {
+
+using nlohmann::json;
+
+/// The values one source gives one option, and how to name that source in an error.
+struct Setting {
+  std::vector<std::string> values;
+  std::string where;
+};
+
+using Layer = std::map<const OptionSpec*, Setting>;
+
+const OptionSpec* findLong(std::string_view name) {
+  for (const auto& o : optionTable())
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+const OptionSpec* findShort(char c) {
+  for (const auto& o : optionTable())
+    if (o.short_name == c) return &o;
+  return nullptr;
+}
+
+void addValue(Layer& layer, const OptionSpec* spec, std::string value, std::string where) {
+  auto& s = layer[spec];
+  if (spec->kind == OptionKind::Count) {
+    // Repeated -v on the command line counts up; values arrive as "1" per occurrence.
+    int prev = s.values.empty() ? 0 : static_cast<int>(parseUnsigned(s.values[0], 9).valueOr(0));
+    s.values = {std::to_string(prev < 9 ? prev + 1 : 9)};
+  } else if (spec->kind == OptionKind::List) {
+    s.values.push_back(std::move(value));
+  } else {
+    s.values = {std::move(value)};
+  }
+  s.where = std::move(where);
+}
+
+Result<Layer> parseArgs(const std::vector<std::string>& args, std::vector<std::string>& command) {
+  Layer layer;
+  size_t i = 0;
+  auto needValue = [&](const OptionSpec* spec, std::string shown) -> Result<std::string> {
+    if (i + 1 >= args.size())
+      return makeError(shown + ": needs a value (" + std::string(spec->metavar) + ")");
+    return args[++i];
+  };
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') break;  // the first non-option is the program
+    if (a[1] == '-') {
+      std::string name = a.substr(2), value;
+      bool has_value = false;
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name.resize(eq);
+        has_value = true;
+      }
+      const OptionSpec* spec = findLong(name);
+      if (!spec) return makeError("unknown option '--" + name + "' (see vigil --help)");
+      std::string shown = "--" + name;
+      if (spec->kind == OptionKind::Value || spec->kind == OptionKind::List) {
+        if (!has_value) {
+          auto v = needValue(spec, shown);
+          if (!v) return v.error();
+          value = *v;
+        }
+      } else if (has_value && spec->kind != OptionKind::Flag) {
+        return makeError(shown + ": takes no value");
+      } else if (!has_value) {
+        value = "1";
+      }
+      addValue(layer, spec, value, shown);
+      continue;
+    }
+    // A cluster of short options: "-gv", "-p9", "-p 9".
+    for (size_t k = 1; k < a.size(); ++k) {
+      const OptionSpec* spec = findShort(a[k]);
+      std::string shown = std::string("-") + a[k];
+      if (!spec) return makeError("unknown option '" + shown + "' (see vigil --help)");
+      if (spec->kind == OptionKind::Value || spec->kind == OptionKind::List) {
+        std::string value;
+        if (k + 1 < a.size()) {
+          value = a.substr(k + 1);
+        } else {
+          auto v = needValue(spec, shown);
+          if (!v) return v.error();
+          value = *v;
+        }
+        addValue(layer, spec, value, shown);
+        break;
+      }
+      addValue(layer, spec, "1", shown);
+    }
+  }
+  command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  return layer;
+}
+
+std::vector<std::string> splitList(std::string_view v) {
+  std::vector<std::string> out;
+  while (!v.empty()) {
+    auto comma = v.find(',');
+    std::string_view item = v.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    v.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+Result<Layer> parseEnv(const std::vector<std::string>& env) {
+  Layer layer;
+  for (const auto& entry : env) {
+    if (entry.rfind("VIGIL_", 0) != 0) continue;
+    auto eq = entry.find('=');
+    std::string name = entry.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : entry.substr(eq + 1);
+    const OptionSpec* spec = nullptr;
+    for (const auto& o : optionTable())
+      if (o.env_and_file && envName(o.name) == name) spec = &o;
+    if (!spec) return makeError("unknown variable " + name + " (see vigil --help)");
+    Setting s{{}, name};
+    if (spec->kind == OptionKind::List)
+      s.values = splitList(value);
+    else
+      s.values = {value};
+    layer[spec] = std::move(s);
+  }
+  return layer;
+}
+
+// JSON scalars become the same strings the command line would give.
+Result<std::string> jsonScalar(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return std::string(v.get<bool>() ? "true" : "false");
+  if (v.is_number_unsigned()) return std::to_string(v.get<unsigned long long>());
+  if (v.is_number_integer()) return std::to_string(v.get<long long>());
+  return makeError("has a value of the wrong type " + v.dump(-1, ' ', false,
+                                                              json::error_handler_t::replace));
+}
+
+Result<Layer> parseFile(const std::string& path, const std::string& text) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
+    return makeError(path + ": malformed JSON: " + what);
+  }
+  if (!doc.is_object()) return makeError(path + ": expected a JSON object of option names");
+  Layer layer;
+  for (const auto& [key, value] : doc.items()) {
+    const OptionSpec* spec = findLong(key);
+    std::string where = path + ": key \"" + key + "\"";
+    if (!spec || !spec->env_and_file || spec->name == "config")
+      return makeError(path + ": unknown key \"" + key + "\" (keys are long option names)");
+    Setting s{{}, where};
+    if (value.is_array()) {
+      if (spec->kind != OptionKind::List) return makeError(where + ": takes one value, not a list");
+      for (const auto& item : value) {
+        auto v = jsonScalar(item);
+        if (!v) return makeError(where + ": " + v.error().what);
+        s.values.push_back(*v);
+      }
+    } else {
+      auto v = jsonScalar(value);
+      if (!v) return makeError(where + ": " + v.error().what);
+      s.values = {*v};
+    }
+    layer[spec] = std::move(s);
+  }
+  return layer;
+}
+
+}  // namespace
+
+Result<Config> parseConfig(const ConfigInput& input) {
+  Config cfg;
+  auto cli = parseArgs(input.args, cfg.command);
+  if (!cli) return cli.error();
+  auto env = parseEnv(input.env);
+  if (!env) return env.error();
+
+  std::optional<std::string> config_path;
+  for (const Layer* l : {&*env, &*cli}) {
+    for (const auto& [spec, s] : *l)
+      if (spec->name == "config" && !s.values.empty()) config_path = s.values.back();
+  }
+  Layer file;
+  if (config_path) {
+    if (!input.read_file) return makeError("--config: cannot read files here");
+    auto text = input.read_file(*config_path);
+    if (!text) return makeError("--config: " + text.error().what);
+    auto f = parseFile(*config_path, *text);
+    if (!f) return f.error();
+    file = std::move(*f);
+  }
+
+  for (const auto& spec : optionTable()) {
+    const Setting* chosen = nullptr;
+    for (const Layer* l : {&file, &*env, &*cli}) {
+      if (auto it = l->find(&spec); it != l->end()) chosen = &it->second;
+    }
+    if (!chosen) continue;
+    for (const auto& v : chosen->values) {
+      auto r = spec.apply(cfg, v);
+      if (!r) return makeError(chosen->where + ": " + r.error().what);
+    }
+  }
+
+  if (cfg.group_flag) {
+    bool explicit_target = false;
+    for (const Layer* l : {&file, &*env, &*cli})
+      for (const auto& [spec, s] : *l)
+        if (spec->name == "signal-target") explicit_target = true;
+    if (explicit_target && cfg.signal_target != SignalTarget::Group)
+      return makeError("-g/--group conflicts with --signal-target (give one of them)");
+    cfg.signal_target = SignalTarget::Group;
+  }
+  if (cfg.action == Action::Run && cfg.command.empty())
+    return makeError("no program given (usage: vigil [OPTIONS] [--] PROGRAM [ARG...])");
+  return cfg;
+}
+
+std::string helpText() {
+  std::string out =
+      "usage: vigil [OPTIONS] [--] PROGRAM [ARG...]\n"
+      "       vigil --version | --help | --license\n\n"
+      "Runs PROGRAM as the child of a container init: reaps every zombie and forwards\n"
+      "signals. Every option also reads VIGIL_<NAME> and the JSON key NAME of --config;\n"
+      "precedence: command line > environment > config file > default.\n\n"
+      "options:\n";
+  for (const auto& o : optionTable()) {
+    if (o.hidden) continue;
+    std::string left = "  ";
+    left += o.short_name ? std::string("-") + o.short_name + ", " : std::string("    ");
+    left += "--";
+    left += o.name;
+    if (!o.metavar.empty()) {
+      left += ' ';
+      left += o.metavar;
+    }
+    if (left.size() < 34) left.resize(34, ' ');
+    else left += "\n" + std::string(34, ' ');
+    out += left;
+    out += o.help;
+    if (o.env_and_file) {
+      out += " [";
+      out += envName(o.name);
+      out += "]";
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace vigil

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// Config: what vigil was asked to do, merged from the command line, VIGIL_* variables and an
+// optional JSON file (in that order of precedence). Pure: file access is injected.
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event_log.h"
+#include "result.h"
+#include "values.h"
+
+namespace vigil {
+
+/// Who receives a forwarded (or graceful) signal.
+enum class SignalTarget { Child, Group, All };
+
+/// What this invocation does.
+enum class Action { Run, Help, Version, License };
+
+/// Number of signal slots (1..64 on Linux; index 0 unused).
+inline constexpr int kMaxSignal = 65;
+
+/// Everything vigil was asked to do, with defaults applied.
+struct Config {
+  Action action = Action::Run;
+  std::vector<std::string> command;  ///< PROGRAM and its arguments
+
+  SignalTarget signal_target = SignalTarget::Child;
+  bool group_flag = false;  ///< -g was given (an alias of --signal-target group)
+  bool subreaper = false;   ///< -s: accepted; vigil decides by itself
+  int pdeathsig = 0;
+  std::array<int, kMaxSignal> rewrite{};  ///< 0 = unchanged; -1 = drop; else the new signal
+  std::array<Millis, kMaxSignal> delay{};
+  std::bitset<256> remap_exit;
+  Millis cleanup_grace{5000};
+  bool wait_all = false;
+  int verbose = 0;
+  int quiet = 0;
+  bool warn_reap = false;
+  LogFormat log_format = LogFormat::Text;
+  std::optional<std::string> config_file;
+
+  /// The signal to forward for a received `signo`: itself, its rewrite, or 0 when dropped.
+  int rewritten(int signo) const;
+};
+
+/// The inputs of parsing: argv after the program name, the environment, and a file reader.
+struct ConfigInput {
+  std::vector<std::string> args;
+  std::vector<std::string> env;  ///< "NAME=value" entries
+  std::function<Result<std::string>(const std::string& path)> read_file;
+};
+
+/// Parses and validates the whole configuration. The error is one line without the "vigil: "
+/// prefix, naming the option, the value and what would be valid.
+Result<Config> parseConfig(const ConfigInput& input);
+
+/// The --help text, generated from the option table.
+std::string helpText();
+
+}  // namespace vigil

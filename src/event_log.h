@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+// Diagnostics and events on standard error, as `vigil: ...` text lines or JSON Lines.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace vigil {
+
+/// Severity of an event or message; lower is more severe.
+enum class LogLevel { Error = 0, Warning = 1, Info = 2, Debug = 3 };
+
+/// How lines are written.
+enum class LogFormat { Text, Json };
+
+/// The name of a level as it appears in JSON ("error", "warning", "info", "debug").
+std::string_view levelName(LogLevel level);
+
+/// RFC 3339 UTC timestamp with milliseconds, e.g. "2026-11-28T20:07:24.123Z".
+std::string formatTimestamp(std::chrono::system_clock::time_point t);
+
+/// One event as a text line: `vigil: [warning: ]EVENT key=value ...\n`.
+std::string formatEventText(LogLevel level, std::string_view event, const nlohmann::json& fields);
+
+/// One event as a JSON Lines record with ts, level, event and the fields.
+std::string formatEventJson(std::string_view ts, LogLevel level, std::string_view event,
+                            const nlohmann::json& fields);
+
+/// Writes events and messages at or above a verbosity threshold to one file descriptor.
+class EventLog {
+ public:
+  /// `threshold` is the least severe level printed (Warning by default; -v and -q move it).
+  EventLog(int fd, LogFormat format, LogLevel threshold);
+
+  /// True when lines of `level` are printed.
+  bool enabled(LogLevel level) const { return level <= threshold_; }
+  /// Emits a structured event (SPEC §4) when `level` is enabled.
+  void event(LogLevel level, std::string_view name, const nlohmann::json& fields);
+  /// Emits a free-form diagnostic (event "log" with field "msg" in JSON).
+  void message(LogLevel level, std::string_view text);
+
+  void setFormat(LogFormat format) { format_ = format; }
+  void setThreshold(LogLevel threshold) { threshold_ = threshold; }
+
+ private:
+  int fd_;
+  LogFormat format_;
+  LogLevel threshold_;
+};
+
+/// Maps -v/-q counts to a threshold: Warning, moved one level per -v (down per -q).
+LogLevel thresholdFromVerbosity(int verbose, int quiet);
+
+}  // namespace vigil

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// Wires setup, spawn and supervision together for one run of the init.
+#include "init.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstring>
+
+#include "event_loop.h"
+#include "fd.h"
+#include "signals.h"
+#include "spawn.h"
+#include "supervisor.h"
+
+namespace vigil {
+
+using nlohmann::json;
+
+std::vector<int> inheritedFds() {
+  std::vector<int> fds;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    int own = ::dirfd(d);
+    while (dirent* de = ::readdir(d)) {
+      int fd = -1;
+      std::string_view name(de->d_name);
+      auto [p, ec] = std::from_chars(name.data(), name.data() + name.size(), fd);
+      if (ec == std::errc() && p == name.data() + name.size() && fd != own) fds.push_back(fd);
+    }
+    ::closedir(d);
+    return fds;
+  }
+  // Without /proc, probe the descriptor table directly (bounded: a huge RLIMIT_NOFILE must
+  // not make start-up slow).
+  rlimit rl{};
+  int limit = ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
+                  ? static_cast<int>(rl.rlim_cur)
+                  : 65536;
+  for (int fd = 0; fd < limit; ++fd)
+    if (::fcntl(fd, F_GETFD) >= 0) fds.push_back(fd);
+  return fds;
+}
+
+namespace {
+
+// Once the child holds its copies, vigil lets go of the inherited descriptors so a pipe sees
+// EOF when the child closes its end. stdin/stdout are pointed at /dev/null rather than closed,
+// so later descriptors of vigil's own never take numbers 0 and 1; stderr stays, for
+// diagnostics.
+void releaseInheritedFds(const std::vector<int>& fds) {
+  UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  for (int fd : fds) {
+    if (fd == STDERR_FILENO) continue;
+    if ((fd == STDIN_FILENO || fd == STDOUT_FILENO) && devnull) {
+      ::dup3(devnull.get(), fd, O_CLOEXEC);
+      continue;
+    }
+    ::close(fd);
+  }
+}
+
+std::vector<std::string> environment(char** envp) {
+  std::vector<std::string> env;
+  for (char** e = envp; e && *e; ++e) env.emplace_back(*e);
+  return env;
+}
+
+}  // namespace
+
+int runInit(const Config& cfg, EventLog& log, const std::vector<int>& inherited_fds,
+            char** environ_now) {
+  const bool pid1 = ::getpid() == 1;
+  bool subreaper = false;
+  if (!pid1) {
+    // Orphans of our descendants must come to us, not to the host's init (prctl(2)).
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0)
+      subreaper = true;
+    else
+      log.message(LogLevel::Warning,
+                  std::string("cannot become a child subreaper (") + std::strerror(errno) +
+                      "); orphaned descendants will not be reaped by vigil");
+  }
+  if (cfg.pdeathsig && ::prctl(PR_SET_PDEATHSIG, cfg.pdeathsig) != 0)
+    log.message(LogLevel::Warning, std::string("--pdeathsig: ") + std::strerror(errno));
+
+  SpawnRequest req;
+  req.argv = cfg.command;
+  req.env = environment(environ_now);
+  req.take_terminal = ownsForegroundTerminal();
+  req.listen_pid_of = ::getpid();
+  auto sigfd = takeOverSignals(&req.mask);
+  if (!sigfd) {
+    log.message(LogLevel::Error, sigfd.error().what);
+    return 1;
+  }
+  auto loop = EventLoop::create(log);
+  if (!loop) {
+    log.message(LogLevel::Error, loop.error().what);
+    return 1;
+  }
+
+  auto child = spawnChild(req);
+  if (!child) {
+    const Error& e = child.error();
+    if (e.err == 0 || e.err == EAGAIN || e.err == ENOMEM) {
+      log.message(LogLevel::Error, "cannot start " + cfg.command[0] + ": " + e.what);
+      return 126;
+    }
+    log.message(LogLevel::Error,
+                "cannot run " + cfg.command[0] + ": " + std::strerror(e.err) +
+                    (e.err == ENOENT ? " (not found in PATH or at that path)" : ""));
+    return execFailureExitCode(e.err);
+  }
+
+  // From now on, vigil must not die before the child: every error is logged and survived.
+  if (::chdir("/") != 0) log.message(LogLevel::Warning, "chdir /: failed, ignoring");
+  releaseInheritedFds(inherited_fds);
+
+  Supervisor sup(cfg, log, *loop, *child, pid1);
+  log.event(LogLevel::Info, "start",
+            json{{"program", cfg.command[0]}, {"pid", *child}, {"pid1", pid1},
+                 {"subreaper", subreaper}});
+  int sfd = sigfd->get();
+  if (auto w = loop->watch(sfd, [&sup, sfd] { sup.onSignalFd(sfd); }); !w) {
+    log.message(LogLevel::Error, w.error().what);
+  }
+  // The child may have exited before the signalfd was watched; its SIGCHLD is still pending
+  // in the signalfd, so the first epoll_wait sees it.
+  loop->run();
+  return sup.exitCode();
+}
+
+}  // namespace vigil

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// Starts the main child: everything is prepared before fork(), and the child only makes
+// async-signal-safe calls before execve(). An exec failure comes back through a pipe.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "result.h"
+
+namespace vigil {
+
+/// How to start the child.
+struct SpawnRequest {
+  std::vector<std::string> argv;  ///< argv[0] is the program as given
+  std::vector<std::string> env;   ///< "NAME=value" entries
+  sigset_t mask{};                ///< the child's signal mask (vigil's original one)
+  bool take_terminal = false;     ///< make the child's group the terminal's foreground group
+  pid_t listen_pid_of = 0;        ///< rewrite LISTEN_PID=<this> to the child's pid (0: never)
+};
+
+/// Finds `name` as execvp(3) would: names with a '/' are used as they are, others are looked
+/// up in `path_env` (":"-separated). ENOENT when nothing is found, EACCES when only
+/// non-executable files are.
+Result<std::string> resolveProgram(std::string_view name, std::string_view path_env);
+
+/// The exit status for a failed exec: 127 when not found, 126 otherwise (as shells do).
+int execFailureExitCode(int err);
+
+/// Forks and execs. On exec failure the child is reaped and the Error carries its errno.
+Result<pid_t> spawnChild(const SpawnRequest& req);
+
+/// True when stdin is a terminal whose foreground group is vigil's own.
+bool ownsForegroundTerminal();
+
+}  // namespace vigil

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+// Signal forwarding, reaping and the end of supervision (cleanup grace, --wait-all).
+#include "supervisor.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "reaper.h"
+#include "signals.h"
+
+namespace vigil {
+
+using nlohmann::json;
+
+Supervisor::Supervisor(const Config& cfg, EventLog& log, EventLoop& loop, pid_t child, bool pid1)
+    : cfg_(cfg), log_(log), loop_(loop), child_(child), pid1_(pid1), self_(::getpid()) {}
+
+void Supervisor::onSignalFd(int sigfd) {
+  signalfd_siginfo info{};
+  for (;;) {
+    ssize_t n = ::read(sigfd, &info, sizeof info);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != static_cast<ssize_t>(sizeof info)) break;  // EAGAIN: drained
+    handleSignal(info);
+  }
+}
+
+void Supervisor::handleSignal(const signalfd_siginfo& info) {
+  int signo = static_cast<int>(info.ssi_signo);
+  // A signal vigil raised against itself (SIGPIPE from writing to a closed stderr) is not
+  // for the child.
+  if ((info.ssi_code == SI_USER || info.ssi_code == SI_TKILL) &&
+      static_cast<pid_t>(info.ssi_pid) == self_)
+    return;
+  switch (classify(signo)) {
+    case SignalClass::Reap:
+      reap();
+      return;
+    case SignalClass::Ignore:
+      log_.event(LogLevel::Debug, "signal",
+                 json{{"received", signalName(signo)}, {"forwarded_as", nullptr},
+                      {"target", "ignored"}});
+      return;
+    case SignalClass::Forward:
+      break;
+  }
+  int sig = cfg_.rewritten(signo);
+  if (sig == 0) {
+    log_.event(LogLevel::Info, "signal",
+               json{{"received", signalName(signo)}, {"forwarded_as", nullptr},
+                    {"target", "dropped"}});
+    return;
+  }
+  Millis delay = signo < kMaxSignal ? cfg_.delay[static_cast<size_t>(signo)] : Millis{0};
+  if (delay.count() > 0) {
+    log_.event(LogLevel::Info, "signal_delayed",
+               json{{"received", signalName(signo)}, {"delay_ms", delay.count()}});
+    loop_.schedule(EventLoop::Clock::now() + delay, [this, signo, sig] { deliver(signo, sig); });
+    return;
+  }
+  deliver(signo, sig);
+}
+
+void Supervisor::deliver(int received, int sig) {
+  const char* target = targetName(cfg_.signal_target);
+  if (phase_ == Phase::Done) return;
+  if (childExited()) {
+    // The main child is gone: what remains are descendants being cleaned up or waited for.
+    sendToAllDescendants(sig, pid1_);
+    target = "descendants";
+  } else {
+    sendToTarget(cfg_.signal_target, child_, sig, pid1_);
+  }
+  log_.event(LogLevel::Info, "signal",
+             json{{"received", signalName(received)}, {"forwarded_as", signalName(sig)},
+                  {"target", target}});
+}
+
+void Supervisor::signalTarget(SignalTarget target, int sig) {
+  if (childExited()) {
+    sendToAllDescendants(sig, pid1_);
+    return;
+  }
+  sendToTarget(target, child_, sig, pid1_);
+}
+
+void Supervisor::killEverything() { sendToAllDescendants(SIGKILL, pid1_); }
+
+void Supervisor::overrideExit(int code, std::string reason) {
+  exit_override_ = code;
+  exit_reason_ = std::move(reason);
+}
+
+void Supervisor::reap() {
+  ReapResult r = reapAll();
+  for (const auto& z : r.reaped) {
+    bool main = z.pid == child_ && !child_status_;
+    LogLevel level = main ? LogLevel::Info
+                          : (cfg_.warn_reap ? LogLevel::Warning : LogLevel::Debug);
+    log_.event(level, "reap",
+               json{{"pid", z.pid}, {"status", describeStatus(z.status)}, {"main", main}});
+    if (main) child_status_ = z.status;
+  }
+  if (!childExited()) return;
+  if (!r.children_left) {
+    if (phase_ != Phase::Done) finish();
+    return;
+  }
+  if (phase_ == Phase::Running) onMainChildExit();
+}
+
+void Supervisor::onMainChildExit() {
+  if (cfg_.wait_all) {
+    phase_ = Phase::WaitAll;
+    return;
+  }
+  phase_ = Phase::Cleanup;
+  // Leftover descendants get SIGTERM now and SIGKILL after the grace; reaping the last one
+  // ends the wait early (reap() sees no children left).
+  log_.message(LogLevel::Info, "child exited; sending SIGTERM to the remaining processes");
+  sendToAllDescendants(SIGTERM, pid1_);
+  cleanup_timer_ = loop_.schedule(EventLoop::Clock::now() + cfg_.cleanup_grace, [this] {
+    cleanup_timer_.reset();
+    log_.message(LogLevel::Warning, "cleanup grace expired; sending SIGKILL to the remaining "
+                                    "processes");
+    killEverything();
+  });
+}
+
+void Supervisor::finish() {
+  phase_ = Phase::Done;
+  if (cleanup_timer_) loop_.cancel(*cleanup_timer_);
+  log_.event(LogLevel::Info, "exit", json{{"code", exitCode()}, {"reason", exit_reason_}});
+  loop_.stop();
+}
+
+int Supervisor::exitCode() const {
+  if (exit_override_) return *exit_override_;
+  int code = child_status_ ? exitCodeFromStatus(*child_status_) : 1;
+  if (cfg_.remap_exit.test(static_cast<size_t>(code))) code = 0;
+  return code;
+}
+
+}  // namespace vigil

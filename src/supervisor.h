@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// The supervision phase: forwards signals, reaps every zombie, and decides when vigil exits
+// and with which code. Everything after the child starts lives here; nothing here may exit.
+#pragma once
+
+#include <sys/signalfd.h>
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+#include "config.h"
+#include "event_log.h"
+#include "event_loop.h"
+
+namespace vigil {
+
+/// Supervises one main child until it and (per the config) its descendants are gone.
+class Supervisor {
+ public:
+  Supervisor(const Config& cfg, EventLog& log, EventLoop& loop, pid_t child, bool pid1);
+
+  /// Reads and handles every pending signal from the signalfd.
+  void onSignalFd(int sigfd);
+  /// Handles one received signal.
+  void handleSignal(const signalfd_siginfo& info);
+
+  /// Sends `sig` to `target` on behalf of another module (the memory watcher).
+  void signalTarget(SignalTarget target, int sig);
+  /// SIGKILLs every descendant (kill(-1) as PID 1).
+  void killEverything();
+  /// Replaces the exit code and reason (after a memory action).
+  void overrideExit(int code, std::string reason);
+
+  /// True once the main child has exited.
+  bool childExited() const { return child_status_.has_value(); }
+  pid_t child() const { return child_; }
+  bool pid1() const { return pid1_; }
+  /// The code vigil exits with; valid once the loop has stopped.
+  int exitCode() const;
+
+ private:
+  enum class Phase { Running, Cleanup, WaitAll, Done };
+
+  void deliver(int received, int sig);
+  void reap();
+  void onMainChildExit();
+  void finish();
+
+  const Config& cfg_;
+  EventLog& log_;
+  EventLoop& loop_;
+  pid_t child_;
+  bool pid1_;
+  pid_t self_;
+  Phase phase_ = Phase::Running;
+  std::optional<int> child_status_;
+  std::optional<EventLoop::TimerId> cleanup_timer_;
+  std::optional<int> exit_override_;
+  std::string exit_reason_ = "child exited";
+};
+
+}  // namespace vigil
