@@ -10,6 +10,7 @@
 namespace vigil {
 
 using nlohmann::json;
+using ojson = nlohmann::ordered_json;
 
 std::string_view levelName(LogLevel level) {
   switch (level) {
@@ -52,7 +53,7 @@ std::string formatTimestamp(std::chrono::system_clock::time_point t) {
 namespace {
 
 // Never throws: invalid UTF-8 in a program name or path is replaced, not fatal.
-std::string dumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dumpJson(const ojson& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 bool needsQuotes(const std::string& s) {
   if (s.empty()) return true;
@@ -63,7 +64,7 @@ bool needsQuotes(const std::string& s) {
   return false;
 }
 
-std::string textValue(const json& v) {
+std::string textValue(const ojson& v) {
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
     return needsQuotes(s) ? dumpJson(v) : s;
@@ -73,7 +74,7 @@ std::string textValue(const json& v) {
 
 }  // namespace
 
-std::string formatEventText(LogLevel level, std::string_view event, const json& fields) {
+std::string formatEventText(LogLevel level, std::string_view event, const ojson& fields) {
   std::string line = "vigil: ";
   if (level <= LogLevel::Warning) {
     line += levelName(level);
@@ -93,7 +94,7 @@ std::string formatEventText(LogLevel level, std::string_view event, const json& 
 }
 
 std::string formatEventJson(std::string_view ts, LogLevel level, std::string_view event,
-                            const json& fields) {
+                            const ojson& fields) {
   // ordered_json keeps ts, level and event first, which makes lines easy to scan by eye.
   nlohmann::ordered_json out;
   out["ts"] = ts;
@@ -108,7 +109,7 @@ std::string formatEventJson(std::string_view ts, LogLevel level, std::string_vie
 EventLog::EventLog(int fd, LogFormat format, LogLevel threshold)
     : fd_(fd), format_(format), threshold_(threshold) {}
 
-void EventLog::event(LogLevel level, std::string_view name, const json& fields) {
+void EventLog::event(LogLevel level, std::string_view name, const ojson& fields) {
   if (!enabled(level)) return;
   std::string line = format_ == LogFormat::Json
                          ? formatEventJson(formatTimestamp(std::chrono::system_clock::now()),
@@ -123,7 +124,7 @@ void EventLog::message(LogLevel level, std::string_view text) {
   std::string line;
   if (format_ == LogFormat::Json) {
     line = formatEventJson(formatTimestamp(std::chrono::system_clock::now()), level, "log",
-                           json{{"msg", std::string(text)}});
+                           ojson{{"msg", std::string(text)}});
   } else {
     line = "vigil: ";
     if (level <= LogLevel::Warning) {

@@ -23,11 +23,11 @@ std::string_view levelName(LogLevel level);
 std::string formatTimestamp(std::chrono::system_clock::time_point t);
 
 /// One event as a text line: `vigil: [warning: ]EVENT key=value ...\n`.
-std::string formatEventText(LogLevel level, std::string_view event, const nlohmann::json& fields);
+std::string formatEventText(LogLevel level, std::string_view event, const nlohmann::ordered_json& fields);
 
 /// One event as a JSON Lines record with ts, level, event and the fields.
 std::string formatEventJson(std::string_view ts, LogLevel level, std::string_view event,
-                            const nlohmann::json& fields);
+                            const nlohmann::ordered_json& fields);
 
 /// Writes events and messages at or above a verbosity threshold to one file descriptor.
 class EventLog {
@@ -38,7 +38,7 @@ class EventLog {
   /// True when lines of `level` are printed.
   bool enabled(LogLevel level) const { return level <= threshold_; }
   /// Emits a structured event (SPEC §4) when `level` is enabled.
-  void event(LogLevel level, std::string_view name, const nlohmann::json& fields);
+  void event(LogLevel level, std::string_view name, const nlohmann::ordered_json& fields);
   /// Emits a free-form diagnostic (event "log" with field "msg" in JSON).
   void message(LogLevel level, std::string_view text);
 

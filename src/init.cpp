@@ -19,7 +19,7 @@
 
 namespace vigil {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::vector<int> inheritedFds() {
   std::vector<int> fds;

@@ -12,7 +12,7 @@
 
 namespace vigil {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 Supervisor::Supervisor(const Config& cfg, EventLog& log, EventLoop& loop, pid_t child, bool pid1)
     : cfg_(cfg), log_(log), loop_(loop), child_(child), pid1_(pid1), self_(::getpid()) {}

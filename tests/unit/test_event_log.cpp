@@ -7,7 +7,7 @@
 #include "fd.h"
 
 using namespace vigil;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 TEST_SUITE("event_log") {
   TEST_CASE("formats timestamps as RFC 3339 UTC with milliseconds") {
@@ -19,7 +19,7 @@ TEST_SUITE("event_log") {
   TEST_CASE("text events are vigil: lines with key=value pairs") {
     auto line = formatEventText(LogLevel::Info, "start",
                                 json{{"program", "sleep"}, {"pid", 12}, {"pid1", true}});
-    CHECK(line == "vigil: start pid=12 pid1=true program=sleep\n");
+    CHECK(line == "vigil: start program=sleep pid=12 pid1=true\n");
   }
 
   TEST_CASE("text values with spaces or quotes are quoted") {

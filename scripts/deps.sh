@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs what building and testing vigil needs on Debian 12 (run as root). Idempotent: when
+# every package is already there, it does not touch the network.
+set -euo pipefail
+
+packages=(
+  build-essential meson ninja-build pkg-config file
+  libcap-dev nlohmann-json3-dev doctest-dev scdoc
+  util-linux procps psmisc python3 man-db
+  tini dumb-init catatonit
+)
+if [[ -n "${VIGIL_EXTRA_PACKAGES:-}" ]]; then
+  read -r -a extra <<<"$VIGIL_EXTRA_PACKAGES"
+  packages+=("${extra[@]}")
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
