@@ -243,6 +243,12 @@ Result<Config> parseConfig(const ConfigInput& input) {
       return makeError("-g/--group conflicts with --signal-target (give one of them)");
     cfg.signal_target = SignalTarget::Group;
   }
+  if (cfg.action == Action::Health && !cfg.command.empty())
+    return makeError("--health takes no program (got '" + cfg.command[0] + "')");
+  if (cfg.mem.soft && cfg.mem.hard && cfg.mem.soft->kind == LimitSpec::Kind::Absolute &&
+      cfg.mem.hard->kind == LimitSpec::Kind::Absolute && cfg.mem.soft->bytes > cfg.mem.hard->bytes)
+    return makeError("--mem-limit " + formatLimitSpec(*cfg.mem.soft) + " is above --mem-hard-limit " +
+                     formatLimitSpec(*cfg.mem.hard) + " (the soft limit must not exceed the hard one)");
   if (cfg.action == Action::Run && cfg.command.empty())
     return makeError("no program given (usage: vigil [OPTIONS] [--] PROGRAM [ARG...])");
   return cfg;

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "event_log.h"
+#include "mem_limit.h"
+#include "memory_source.h"
 #include "result.h"
 #include "values.h"
 
@@ -21,10 +23,28 @@ namespace vigil {
 enum class SignalTarget { Child, Group, All };
 
 /// What this invocation does.
-enum class Action { Run, Help, Version, License };
+enum class Action { Run, Health, Help, Version, License };
 
 /// Number of signal slots (1..64 on Linux; index 0 unused).
 inline constexpr int kMaxSignal = 65;
+
+/// The memory watcher's options (SPEC §1, memory policing). Off unless a limit is given.
+struct MemoryOptions {
+  std::optional<LimitSpec> soft;  ///< --mem-limit
+  std::optional<LimitSpec> hard;  ///< --mem-hard-limit
+  MemMetric metric = MemMetric::WorkingSet;
+  MemSourceKind source = MemSourceKind::Auto;
+  Millis interval{1000};
+  Millis sustain{5000};
+  int signal = 15;  ///< SIGTERM
+  SignalTarget target = SignalTarget::Child;
+  Millis grace{30000};
+  std::optional<int> exit_code = 137;  ///< nullopt: the child's own code (never 0)
+  std::optional<std::string> termination_log;
+  std::optional<std::string> cgroup_root;  ///< test-only: a fake cgroup directory
+
+  bool enabled() const { return soft || hard; }
+};
 
 /// Everything vigil was asked to do, with defaults applied.
 struct Config {
@@ -45,6 +65,7 @@ struct Config {
   bool warn_reap = false;
   LogFormat log_format = LogFormat::Text;
   std::optional<std::string> config_file;
+  MemoryOptions mem;
 
   /// The signal to forward for a received `signo`: itself, its rewrite, or 0 when dropped.
   int rewritten(int signo) const;

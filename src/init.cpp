@@ -13,6 +13,7 @@
 
 #include "event_loop.h"
 #include "fd.h"
+#include "memory_watcher.h"
 #include "signals.h"
 #include "spawn.h"
 #include "supervisor.h"
@@ -87,6 +88,17 @@ int runInit(const Config& cfg, EventLog& log, const std::vector<int>& inherited_
   if (cfg.pdeathsig && ::prctl(PR_SET_PDEATHSIG, cfg.pdeathsig) != 0)
     log.message(LogLevel::Warning, std::string("--pdeathsig: ") + std::strerror(errno));
 
+  // Memory limits are resolved before anything starts: a bad one is a usage error (exit 2).
+  std::optional<ArmedMemory> armed;
+  if (cfg.mem.enabled()) {
+    auto a = armMemory(cfg.mem, ::getpid());
+    if (!a) {
+      log.message(LogLevel::Error, a.error().what);
+      return 2;
+    }
+    armed = std::move(*a);
+  }
+
   SpawnRequest req;
   req.argv = cfg.command;
   req.env = environment(environ_now);
@@ -127,6 +139,11 @@ int runInit(const Config& cfg, EventLog& log, const std::vector<int>& inherited_
   int sfd = sigfd->get();
   if (auto w = loop->watch(sfd, [&sup, sfd] { sup.onSignalFd(sfd); }); !w) {
     log.message(LogLevel::Error, w.error().what);
+  }
+  std::optional<MemoryWatcher> watcher;
+  if (armed) {
+    watcher.emplace(cfg.mem, std::move(*armed), log, *loop, sup);
+    watcher->start();
   }
   // The child may have exited before the signalfd was watched; its SIGCHLD is still pending
   // in the signalfd, so the first epoll_wait sees it.

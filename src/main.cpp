@@ -10,6 +10,7 @@
 #include "config.h"
 #include "event_log.h"
 #include "fd.h"
+#include "health.h"
 #include "init.h"
 
 extern char** environ;
@@ -57,6 +58,8 @@ int main(int argc, char** argv) {
       return vigil::writeAll(STDOUT_FILENO, "vigil " VIGIL_VERSION "\n") ? 0 : 1;
     case vigil::Action::License:
       return vigil::writeAll(STDOUT_FILENO, kLicense) ? 0 : 1;
+    case vigil::Action::Health:
+      return vigil::runHealth(*cfg);
     case vigil::Action::Run:
       break;
   }

@@ -46,6 +46,15 @@ Result<void> setDuration(Millis& out, std::string_view v) {
   return ok();
 }
 
+Result<void> setLimit(std::optional<LimitSpec>& out, std::string_view v) {
+  auto l = parseLimit(v);
+  if (!l) return l.error();
+  out = *l;
+  return ok();
+}
+
+Result<void> setTargetName(SignalTarget& out, std::string_view v) { return setTarget(out, v); }
+
 Result<void> applyAction(Config& c, Action a) {
   if (c.action == Action::Run) c.action = a;
   return ok();
@@ -59,6 +68,11 @@ constexpr std::array kOptions{
                false},
     OptionSpec{"license", 0, OptionKind::Action, "", "print the licence and exit",
                [](Config& c, std::string_view) { return applyAction(c, Action::License); },
+               false},
+    OptionSpec{"health", 0, OptionKind::Action, "",
+               "take one memory sample, print it, exit 0 (below the soft limit), 1 (at or over) "
+               "or 2 (cannot measure); for Docker HEALTHCHECK",
+               [](Config& c, std::string_view) { return applyAction(c, Action::Health); },
                false},
     OptionSpec{"config", 0, OptionKind::Value, "FILE",
                "read options from a JSON file (keys are long option names)",
@@ -132,6 +146,84 @@ constexpr std::array kOptions{
                    return makeError("'" + std::string(v) + "' is not valid (expected text or json)");
                  return ok();
                }},
+    OptionSpec{"mem-limit", 'm', OptionKind::Value, "LIMIT",
+               "soft limit: act when usage stays at or above it for --mem-sustain "
+               "(512Mi, 1.5G, 90%, max-256M)",
+               [](Config& c, std::string_view v) { return setLimit(c.mem.soft, v); }},
+    OptionSpec{"mem-hard-limit", 0, OptionKind::Value, "LIMIT",
+               "hard limit: act at once; during the grace period, SIGKILL at once",
+               [](Config& c, std::string_view v) { return setLimit(c.mem.hard, v); }},
+    OptionSpec{"mem-metric", 0, OptionKind::Value, "workingset|current|anon|rss",
+               "what usage means (default workingset: current - inactive_file)",
+               [](Config& c, std::string_view v) -> Result<void> {
+                 auto m = parseMemMetric(v);
+                 if (!m) return m.error();
+                 c.mem.metric = *m;
+                 return ok();
+               }},
+    OptionSpec{"mem-source", 0, OptionKind::Value, "auto|cgroup2|cgroup1|procfs",
+               "where usage is read (default auto: cgroup2, cgroup1, then procfs)",
+               [](Config& c, std::string_view v) -> Result<void> {
+                 auto k = parseMemSourceKind(v);
+                 if (!k) return k.error();
+                 c.mem.source = *k;
+                 return ok();
+               }},
+    OptionSpec{"mem-interval", 0, OptionKind::Value, "DUR",
+               "longest time between two samples, 10ms..60s (default 1s)",
+               [](Config& c, std::string_view v) -> Result<void> {
+                 auto d = parseDuration(v);
+                 if (!d) return d.error();
+                 if (*d < Millis(10) || *d > Millis(60000))
+                   return makeError("'" + std::string(v) + "' is out of range (10ms..60s)");
+                 c.mem.interval = *d;
+                 return ok();
+               }},
+    OptionSpec{"mem-sustain", 0, OptionKind::Value, "DUR",
+               "how long every sample must stay over the soft limit (default 5s)",
+               [](Config& c, std::string_view v) { return setDuration(c.mem.sustain, v); }},
+    OptionSpec{"mem-signal", 0, OptionKind::Value, "SIG", "the graceful signal (default SIGTERM)",
+               [](Config& c, std::string_view v) -> Result<void> {
+                 auto s = parseSignal(v);
+                 if (!s) return s.error();
+                 c.mem.signal = *s;
+                 return ok();
+               }},
+    OptionSpec{"mem-target", 0, OptionKind::Value, "child|group|all",
+               "who gets the graceful signal (default child)",
+               [](Config& c, std::string_view v) { return setTargetName(c.mem.target, v); }},
+    OptionSpec{"mem-grace", 0, OptionKind::Value, "DUR",
+               "time between the graceful signal and SIGKILL (default 30s)",
+               [](Config& c, std::string_view v) { return setDuration(c.mem.grace, v); }},
+    OptionSpec{"mem-exit-code", 0, OptionKind::Value, "N|child",
+               "vigil's exit code after a memory action, 1-255 or the child's (default 137)",
+               [](Config& c, std::string_view v) -> Result<void> {
+                 if (v == "child") {
+                   c.mem.exit_code.reset();
+                   return ok();
+                 }
+                 auto n = parseExitCode(v);
+                 if (!n || *n == 0)
+                   return makeError("'" + std::string(v) + "' is not valid (expected 1-255 or child)");
+                 c.mem.exit_code = *n;
+                 return ok();
+               }},
+    OptionSpec{"termination-log", 0, OptionKind::Value, "PATH",
+               "where the reason for a memory action is written (default /dev/termination-log "
+               "if it exists)",
+               [](Config& c, std::string_view v) -> Result<void> {
+                 if (v.empty()) return makeError("needs a path");
+                 c.mem.termination_log = std::string(v);
+                 return ok();
+               }},
+    OptionSpec{"cgroup-root", 0, OptionKind::Value, "DIR",
+               "test only: read memory from this cgroup directory",
+               [](Config& c, std::string_view v) -> Result<void> {
+                 if (v.empty()) return makeError("needs a directory");
+                 c.mem.cgroup_root = std::string(v);
+                 return ok();
+               },
+               true, true},
 };
 
 }  // namespace

@@ -88,9 +88,13 @@ void Supervisor::signalTarget(SignalTarget target, int sig) {
 
 void Supervisor::killEverything() { sendToAllDescendants(SIGKILL, pid1_); }
 
-void Supervisor::overrideExit(int code, std::string reason) {
-  exit_override_ = code;
-  exit_reason_ = std::move(reason);
+void Supervisor::setMemoryExit(std::optional<int> code) {
+  memory_action_ = true;
+  memory_code_ = code;
+}
+
+void Supervisor::addExitHook(std::function<void(int, const std::string&)> hook) {
+  exit_hooks_.push_back(std::move(hook));
 }
 
 void Supervisor::reap() {
@@ -132,13 +136,22 @@ void Supervisor::onMainChildExit() {
 void Supervisor::finish() {
   phase_ = Phase::Done;
   if (cleanup_timer_) loop_.cancel(*cleanup_timer_);
-  log_.event(LogLevel::Info, "exit", json{{"code", exitCode()}, {"reason", exit_reason_}});
+  int code = exitCode();
+  std::string reason = memory_action_ ? "memory limit" : "child exited";
+  for (auto& hook : exit_hooks_) hook(code, reason);
+  log_.event(memory_action_ ? LogLevel::Warning : LogLevel::Info, "exit",
+             json{{"code", code}, {"reason", reason},
+                  {"child_status", child_status_ ? json(describeStatus(*child_status_)) : json()}});
   loop_.stop();
 }
 
 int Supervisor::exitCode() const {
-  if (exit_override_) return *exit_override_;
   int code = child_status_ ? exitCodeFromStatus(*child_status_) : 1;
+  if (memory_action_) {
+    // A memory action never ends in 0: the orchestrator must see that the program was stopped.
+    if (memory_code_) return *memory_code_;
+    return code == 0 ? 137 : code;
+  }
   if (cfg_.remap_exit.test(static_cast<size_t>(code))) code = 0;
   return code;
 }

@@ -6,8 +6,10 @@
 #include <sys/signalfd.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config.h"
 #include "event_log.h"
@@ -29,8 +31,11 @@ class Supervisor {
   void signalTarget(SignalTarget target, int sig);
   /// SIGKILLs every descendant (kill(-1) as PID 1).
   void killEverything();
-  /// Replaces the exit code and reason (after a memory action).
-  void overrideExit(int code, std::string reason);
+  /// Marks a memory action: vigil then exits with `code`, or with the child's own code but
+  /// never 0 when `code` is nullopt.
+  void setMemoryExit(std::optional<int> code);
+  /// Runs `hook(code, reason)` just before the exit event.
+  void addExitHook(std::function<void(int, const std::string&)> hook);
 
   /// True once the main child has exited.
   bool childExited() const { return child_status_.has_value(); }
@@ -56,8 +61,9 @@ class Supervisor {
   Phase phase_ = Phase::Running;
   std::optional<int> child_status_;
   std::optional<EventLoop::TimerId> cleanup_timer_;
-  std::optional<int> exit_override_;
-  std::string exit_reason_ = "child exited";
+  bool memory_action_ = false;
+  std::optional<int> memory_code_;
+  std::vector<std::function<void(int, const std::string&)>> exit_hooks_;
 };
 
 }  // namespace vigil

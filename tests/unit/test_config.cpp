@@ -93,7 +93,7 @@ TEST_SUITE("config") {
         continue;
       }
       CHECK(envName(o.name).rfind("VIGIL_", 0) == 0);
-      CHECK(helpText().find(envName(o.name)) != std::string::npos);
+      if (!o.hidden) CHECK(helpText().find(envName(o.name)) != std::string::npos);
     }
     CHECK(envName("mem-limit") == "VIGIL_MEM_LIMIT");
   }

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// Unit tests for the adaptive sampling rule.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "sampler.h"
+
+using namespace vigil;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::chrono::steady_clock::time_point kT0 = std::chrono::steady_clock::time_point{} + 1h;
+constexpr uint64_t kMiB = 1 << 20;
+
+// Samples of `usages` taken `step` apart.
+std::vector<SamplePoint> series(std::initializer_list<uint64_t> usages,
+                                std::chrono::milliseconds step) {
+  std::vector<SamplePoint> out;
+  auto t = kT0;
+  for (uint64_t u : usages) {
+    out.push_back({u, t});
+    t += step;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("sampler") {
+  TEST_CASE("waits the full interval without growth or history") {
+    SamplerLimits lim{1000 * kMiB, 2000 * kMiB, std::nullopt};
+    CHECK(nextSampleDelay({}, lim, 1s) == 1s);
+    CHECK(nextSampleDelay(series({500 * kMiB}, 1s), lim, 1s) == 1s);
+    CHECK(nextSampleDelay(series({500 * kMiB, 500 * kMiB}, 1s), lim, 1s) == 1s);
+    CHECK(nextSampleDelay(series({900 * kMiB, 600 * kMiB}, 1s), lim, 1s) == 1s);
+  }
+
+  TEST_CASE("waits the full interval without limits above usage") {
+    auto s = series({100 * kMiB, 200 * kMiB}, 100ms);
+    CHECK(nextSampleDelay(s, SamplerLimits{}, 1s) == 1s);
+    CHECK(nextSampleDelay(s, SamplerLimits{150 * kMiB, std::nullopt, std::nullopt}, 1s) == 1s);
+  }
+
+  TEST_CASE("samples at half the projected time to the nearest limit") {
+    // 100MiB/s; 300MiB to the soft limit: 3s away, so sample in 1.5s, capped by the interval.
+    auto s = series({600 * kMiB, 700 * kMiB}, 1s);
+    SamplerLimits lim{1000 * kMiB, 2000 * kMiB, std::nullopt};
+    CHECK(nextSampleDelay(s, lim, 1s) == 1s);
+    CHECK(nextSampleDelay(s, lim, 10s) == 1500ms);
+    // Over the soft limit: the hard limit (or the cgroup max, if nearer) is the target.
+    auto over = series({1100 * kMiB, 1200 * kMiB}, 1s);
+    CHECK(nextSampleDelay(over, lim, 10s) == 4s);
+    lim.cgroup_max = 1400 * kMiB;
+    CHECK(nextSampleDelay(over, lim, 10s) == 1s);
+  }
+
+  TEST_CASE("follows a surge in the newest pair") {
+    // Flat, then +200MiB in 100ms (2GiB/s): 100MiB left means 50ms to the limit, sample in 25ms.
+    std::vector<SamplePoint> s = {{300 * kMiB, kT0},
+                                  {300 * kMiB, kT0 + 100ms},
+                                  {300 * kMiB, kT0 + 200ms},
+                                  {500 * kMiB, kT0 + 300ms}};
+    SamplerLimits lim{std::nullopt, 600 * kMiB, std::nullopt};
+    auto d = nextSampleDelay(s, lim, 1s);
+    CHECK(d >= 24ms);
+    CHECK(d <= 26ms);
+  }
+
+  TEST_CASE("uses the window's rate when the newest pair is noisy") {
+    // Steady 10MiB per 100ms, but the last pair dipped: the window still shows 100MiB/s.
+    std::vector<SamplePoint> s = {{100 * kMiB, kT0},
+                                  {110 * kMiB, kT0 + 100ms},
+                                  {125 * kMiB, kT0 + 200ms},
+                                  {130 * kMiB, kT0 + 300ms}};
+    SamplerLimits lim{std::nullopt, 150 * kMiB, std::nullopt};
+    CHECK(nextSampleDelay(s, lim, 1s) == 100ms);
+  }
+
+  TEST_CASE("never samples faster than the floor") {
+    auto s = series({100 * kMiB, 1000 * kMiB}, 10ms);
+    SamplerLimits lim{std::nullopt, 1001 * kMiB, std::nullopt};
+    CHECK(nextSampleDelay(s, lim, 1s) == kMinSampleDelay);
+    CHECK(nextSampleDelay(s, lim, 5ms) == 5ms);  // an interval below the floor wins
+  }
+
+  TEST_CASE("ignores pairs taken at the same instant") {
+    std::vector<SamplePoint> s = {{100, kT0}, {900, kT0}};
+    CHECK(nextSampleDelay(s, SamplerLimits{1000, std::nullopt, std::nullopt}, 1s) == 1s);
+  }
+
+  TEST_CASE("keeps the last few samples, oldest first") {
+    SampleHistory h;
+    for (uint64_t i = 1; i <= 6; ++i) h.add({i, kT0 + std::chrono::seconds(i)});
+    REQUIRE(h.points().size() == SampleHistory::kCapacity);
+    CHECK(h.points().front().usage == 3);
+    CHECK(h.points().back().usage == 6);
+    h.clear();
+    CHECK(h.points().empty());
+  }
+}
