@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Sets everything up and runs the demo: vigil as PID 1 of a fresh PID namespace supervising a
-# workload that orphans children; vigil reaps them and forwards the SIGTERM sent from outside.
+# workload that orphans children and then leaks memory. vigil reaps the orphans, sends SIGTERM
+# once memory stays over the limit, SIGKILLs everything after the grace period, and writes the
+# reason to the termination log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 [[ -f build/build.ninja ]] || meson setup build >/dev/null
 meson compile -C build >/dev/null
 
-echo "== vigil as PID 1 of a new PID namespace (events at -vv)"
-unshare --pid --fork --mount-proc build/vigil -vv -- scripts/demo-workload.sh &
-ns=$!
-sleep 4
-vigil_pid=$(pgrep -P "$ns" | head -1)
-zombies=$(ps -o stat= --ppid "$vigil_pid" | grep -c '^Z' || true)
-echo "== zombies under vigil now: $zombies"
-echo "== sending SIGTERM to vigil (host pid $vigil_pid); it forwards it to the workload"
-kill -TERM "$vigil_pid"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# procfs (the RSS of vigil's descendants) works on every host; inside a container vigil would
+# read the container's own cgroup instead.
+cmd=(build/vigil -vv --mem-source procfs --mem-limit 150M --mem-sustain 1s --mem-grace 3s
+     --termination-log "$tmp/termination-log" -- scripts/demo-workload.sh)
+echo "== unshare --pid --fork --mount-proc ${cmd[*]}"
 set +e
-wait "$ns"
+LEAKER=build/tests/helpers/leaker unshare --pid --fork --mount-proc "${cmd[@]}"
 code=$?
+set -e
 echo "== vigil exited with $code"
+echo "== termination log:"
+fold -s -w 100 "$tmp/termination-log"
