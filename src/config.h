@@ -42,6 +42,7 @@ struct MemoryOptions {
   std::optional<int> exit_code = 137;  ///< nullopt: the child's own code (never 0)
   std::optional<std::string> termination_log;
   std::optional<std::string> cgroup_root;  ///< test-only: a fake cgroup directory
+  bool adaptive = true;  ///< benchmark-only switch: false samples every `interval` exactly
 
   bool enabled() const { return soft || hard; }
 };

@@ -154,7 +154,7 @@ void MemoryWatcher::sampleNow() {
 void MemoryWatcher::scheduleNext(std::optional<Clock::time_point> deadline) {
   if (killed_) return;  // everything is being killed: nothing left to decide
   auto now = Clock::now();
-  Clock::duration delay = fault_logged_ ? Clock::duration(opts_.interval)
+  Clock::duration delay = fault_logged_ || !opts_.adaptive ? Clock::duration(opts_.interval)
                                         : nextSampleDelay(history_.points(),
                                                           {armed_.soft, armed_.hard,
                                                            armed_.cgroup_max},

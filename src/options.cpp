@@ -224,6 +224,10 @@ constexpr std::array kOptions{
                  return ok();
                },
                true, true},
+    OptionSpec{"mem-adaptive", 0, OptionKind::Flag, "",
+               "benchmark only: false samples at exactly --mem-interval",
+               [](Config& c, std::string_view v) { return setFlag(c.mem.adaptive, v); }, true,
+               true},
 };
 
 }  // namespace

@@ -24,6 +24,7 @@ static void usage(FILE *out) {
       "  -l, --limit MB      stop leaking after MB MiB and hold the memory (default: no limit)\n"
       "  -t, --on-term MODE  SIGTERM handling: default | ignore | exit[=CODE] (prints\n"
       "                      'leaker: got SIGTERM' and exits CODE, default 0)\n"
+      "  -T, --ticks N       allocation steps per second (default 10; more is smoother)\n"
       "  -q, --quiet         no progress lines\n"
       "  -h, --help\n",
       out);
@@ -102,14 +103,16 @@ int main(int argc, char **argv) {
   unsigned long limit_mb = 0;
   enum TermMode mode = kTermDefault;
   int quiet = 0;
+  unsigned long ticks = 10;
 
   static const struct option kOptions[] = {
       {"rate", required_argument, NULL, 'r'},  {"limit", required_argument, NULL, 'l'},
       {"on-term", required_argument, NULL, 't'}, {"quiet", no_argument, NULL, 'q'},
+      {"ticks", required_argument, NULL, 'T'},
       {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
   };
   int opt;
-  while ((opt = getopt_long(argc, argv, "r:l:t:qh", kOptions, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, "r:l:t:T:qh", kOptions, NULL)) != -1) {
     switch (opt) {
       case 'r':
         if (parseUnsigned(optarg, &rate_mb) != 0 || rate_mb == 0) {
@@ -127,6 +130,12 @@ int main(int argc, char **argv) {
         if (parseTermMode(optarg, &mode) != 0) {
           fprintf(stderr, "leaker: --on-term: expected default, ignore or exit[=CODE], got '%s'\n",
                   optarg);
+          return 2;
+        }
+        break;
+      case 'T':
+        if (parseUnsigned(optarg, &ticks) != 0 || ticks == 0 || ticks > 10000) {
+          fprintf(stderr, "leaker: --ticks: expected 1-10000, got '%s'\n", optarg);
           return 2;
         }
         break;
@@ -155,8 +164,9 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  // Ten steps a second keeps the growth smooth enough for a sampling watcher.
-  const long kTicksPerSecond = 10;
+  // Ten steps a second keeps the growth smooth enough for a sampling watcher; fast leaks in
+  // benchmarks use more, smaller steps so that growth is not one burst.
+  const long kTicksPerSecond = (long)ticks;
   const size_t step = (size_t)rate_mb * 1024 * 1024 / (size_t)kTicksPerSecond;
   const uint64_t limit = (uint64_t)limit_mb * 1024 * 1024;
   uint64_t total = 0;
