@@ -42,7 +42,10 @@ bool ownsForegroundTerminal() {
   // not steal the terminal from the shell that started it.
   if (!::isatty(STDIN_FILENO)) return false;
   pid_t fg = ::tcgetpgrp(STDIN_FILENO);
-  return fg > 0 && fg == ::getpgrp();
+  // In a new PID namespace (unshare --pid --fork, a container started from a shell) both the
+  // terminal's foreground group and vigil's own group may lie outside the namespace, and the
+  // kernel reports each as 0 (pid_namespaces(7)): equal, so take the terminal then as well.
+  return fg >= 0 && fg == ::getpgrp();
 }
 
 namespace {

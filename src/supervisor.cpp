@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "process_tree.h"
 #include "reaper.h"
 #include "signals.h"
 
@@ -112,7 +113,20 @@ void Supervisor::reap() {
     if (phase_ != Phase::Done) finish();
     return;
   }
-  if (phase_ == Phase::Running) onMainChildExit();
+  if (phase_ == Phase::Running)
+    onMainChildExit();
+  else if (phase_ == Phase::Cleanup && !cleanup_killed_)
+    termNewDescendants();
+  else if (phase_ == Phase::Cleanup)
+    killEverything();  // a process forked between the listing and the SIGKILL escaped it
+}
+
+void Supervisor::termNewDescendants() {
+  // A leftover may fork while it shuts down; its new children must get SIGTERM too, not wait
+  // for the SIGKILL at the end of the grace. Each process is sent SIGTERM once.
+  for (const auto& p : listDescendants(self_)) {
+    if (termed_.insert(p.pid).second) ::kill(p.pid, SIGTERM);
+  }
 }
 
 void Supervisor::onMainChildExit() {
@@ -124,9 +138,10 @@ void Supervisor::onMainChildExit() {
   // Leftover descendants get SIGTERM now and SIGKILL after the grace; reaping the last one
   // ends the wait early (reap() sees no children left).
   log_.message(LogLevel::Info, "child exited; sending SIGTERM to the remaining processes");
-  sendToAllDescendants(SIGTERM, pid1_);
+  termNewDescendants();
   cleanup_timer_ = loop_.schedule(EventLoop::Clock::now() + cfg_.cleanup_grace, [this] {
     cleanup_timer_.reset();
+    cleanup_killed_ = true;
     log_.message(LogLevel::Warning, "cleanup grace expired; sending SIGKILL to the remaining "
                                     "processes");
     killEverything();

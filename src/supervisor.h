@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,7 @@ class Supervisor {
   void reap();
   void onMainChildExit();
   void finish();
+  void termNewDescendants();
 
   const Config& cfg_;
   EventLog& log_;
@@ -61,6 +63,8 @@ class Supervisor {
   Phase phase_ = Phase::Running;
   std::optional<int> child_status_;
   std::optional<EventLoop::TimerId> cleanup_timer_;
+  std::set<pid_t> termed_;
+  bool cleanup_killed_ = false;  ///< descendants already sent SIGTERM during the cleanup
   bool memory_action_ = false;
   std::optional<int> memory_code_;
   std::vector<std::function<void(int, const std::string&)>> exit_hooks_;
