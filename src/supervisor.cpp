@@ -104,8 +104,11 @@ void Supervisor::reap() {
     bool main = z.pid == child_ && !child_status_;
     LogLevel level = main ? LogLevel::Info
                           : (cfg_.warn_reap ? LogLevel::Warning : LogLevel::Debug);
-    log_.event(level, "reap",
-               json{{"pid", z.pid}, {"status", describeStatus(z.status)}, {"main", main}});
+    // Checked first: in an orphan storm, building events nobody prints costs more than the
+    // reaping itself.
+    if (log_.enabled(level))
+      log_.event(level, "reap",
+                 json{{"pid", z.pid}, {"status", describeStatus(z.status)}, {"main", main}});
     if (main) child_status_ = z.status;
   }
   if (!childExited()) return;
