@@ -19,7 +19,7 @@ int Config::rewritten(int signo) const {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 /// The values one source gives one option, and how to name that source in an error.
 struct Setting {

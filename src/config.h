@@ -14,6 +14,7 @@
 #include "event_log.h"
 #include "mem_limit.h"
 #include "memory_source.h"
+#include "privs.h"
 #include "result.h"
 #include "values.h"
 
@@ -67,6 +68,7 @@ struct Config {
   LogFormat log_format = LogFormat::Text;
   std::optional<std::string> config_file;
   MemoryOptions mem;
+  PrivOptions privs;
 
   /// The signal to forward for a received `signo`: itself, its rewrite, or 0 when dropped.
   int rewritten(int signo) const;

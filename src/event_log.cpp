@@ -9,7 +9,7 @@
 
 namespace vigil {
 
-using nlohmann::json;
+
 using ojson = nlohmann::ordered_json;
 
 std::string_view levelName(LogLevel level) {
@@ -53,7 +53,7 @@ std::string formatTimestamp(std::chrono::system_clock::time_point t) {
 namespace {
 
 // Never throws: invalid UTF-8 in a program name or path is replaced, not fatal.
-std::string dumpJson(const ojson& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dumpJson(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
 
 bool needsQuotes(const std::string& s) {
   if (s.empty()) return true;
@@ -103,7 +103,7 @@ std::string formatEventJson(std::string_view ts, LogLevel level, std::string_vie
   if (fields.is_object()) {
     for (const auto& [key, value] : fields.items()) out[key] = value;
   }
-  return out.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  return out.dump(-1, ' ', false, ojson::error_handler_t::replace) + "\n";
 }
 
 EventLog::EventLog(int fd, LogFormat format, LogLevel threshold)

@@ -99,7 +99,19 @@ int runInit(const Config& cfg, EventLog& log, const std::vector<int>& inherited_
     armed = std::move(*a);
   }
 
+  // Users, groups and capabilities are resolved before fork: the child may not allocate.
+  std::optional<PrivPlan> privs;
+  if (cfg.privs.user || cfg.privs.keep_caps || cfg.privs.no_new_privs) {
+    auto plan = planPrivileges(cfg.privs);
+    if (!plan) {
+      log.message(LogLevel::Error, plan.error().what);
+      return 2;
+    }
+    privs = std::move(*plan);
+  }
+
   SpawnRequest req;
+  if (privs) req.privs = &*privs;
   req.argv = cfg.command;
   req.env = environment(environ_now);
   req.take_terminal = ownsForegroundTerminal();
@@ -116,6 +128,11 @@ int runInit(const Config& cfg, EventLog& log, const std::vector<int>& inherited_
   }
 
   auto child = spawnChild(req);
+  if (!child && child.error().what.rfind(kPrivilegeFailure, 0) == 0) {
+    log.message(LogLevel::Error, child.error().what.substr(kPrivilegeFailure.size()) + ": " +
+                                     std::strerror(child.error().err));
+    return 126;
+  }
   if (!child) {
     const Error& e = child.error();
     if (e.err == 0 || e.err == EAGAIN || e.err == ENOMEM) {

@@ -146,6 +146,24 @@ constexpr std::array kOptions{
                    return makeError("'" + std::string(v) + "' is not valid (expected text or json)");
                  return ok();
                }},
+    OptionSpec{"user", 'u', OptionKind::Value, "USER[:GROUP]",
+               "run the program as USER (name or number), groups from /etc/group",
+               [](Config& c, std::string_view v) -> Result<void> {
+                 if (v.empty()) return makeError("needs a user name or number");
+                 c.privs.user = std::string(v);
+                 return ok();
+               }},
+    OptionSpec{"keep-caps", 0, OptionKind::Value, "CAPS",
+               "capabilities the program keeps (e.g. net_bind_service,chown); all others are "
+               "dropped, bounding set included",
+               [](Config& c, std::string_view v) -> Result<void> {
+                 if (auto caps = parseCapList(v); !caps) return caps.error();
+                 c.privs.keep_caps = std::string(v);
+                 return ok();
+               }},
+    OptionSpec{"no-new-privs", 0, OptionKind::Flag, "",
+               "set PR_SET_NO_NEW_PRIVS for the program (setuid binaries gain nothing)",
+               [](Config& c, std::string_view v) { return setFlag(c.privs.no_new_privs, v); }},
     OptionSpec{"mem-limit", 'm', OptionKind::Value, "LIMIT",
                "soft limit: act when usage stays at or above it for --mem-sustain "
                "(512Mi, 1.5G, 90%, max-256M)",

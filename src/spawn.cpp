@@ -77,12 +77,24 @@ void formatPidInto(char* field, size_t width, pid_t value) {
     ::tcsetpgrp(STDIN_FILENO, ::getpid());
   }
   if (listen_field) formatPidInto(listen_field, 20, ::getpid());
+  SpawnFailure failure;
+  if (req.privs) {
+    // Dropped last, after tcsetpgrp (which an unprivileged user could still do, but the
+    // terminal may belong to root) and before exec. A half-dropped child never runs the program.
+    failure.err = applyPrivPlan(*req.privs, &failure.step);
+    if (failure.err != 0) {
+      ssize_t w = ::write(err_fd, &failure, sizeof failure);
+      (void)w;
+      ::_exit(126);
+    }
+  }
   ::sigprocmask(SIG_SETMASK, &req.mask, nullptr);
   ::execve(path, argv, envp);
-  int err = errno;
-  ssize_t w = ::write(err_fd, &err, sizeof err);
+  failure.err = errno;
+  failure.step = "exec";
+  ssize_t w = ::write(err_fd, &failure, sizeof failure);
   (void)w;
-  ::_exit(execFailureExitCode(err));
+  ::_exit(execFailureExitCode(failure.err));
 }
 
 }  // namespace
@@ -96,6 +108,10 @@ Result<pid_t> spawnChild(const SpawnRequest& req) {
 
   // Build argv/envp before fork: the child must not allocate.
   std::vector<std::string> env = req.env;
+  if (req.privs && !req.privs->home_env.empty()) {
+    std::erase_if(env, [](const std::string& e) { return e.rfind("HOME=", 0) == 0; });
+    env.push_back(req.privs->home_env);
+  }
   size_t listen_index = env.size();
   if (req.listen_pid_of > 0) {
     const std::string ours = "LISTEN_PID=" + std::to_string(req.listen_pid_of);
@@ -126,16 +142,19 @@ Result<pid_t> spawnChild(const SpawnRequest& req) {
   // arrives before the child has run (setpgid(2) race; EACCES after exec is harmless).
   ::setpgid(pid, pid);
   wr.reset();
-  int err = 0;
+  SpawnFailure failure;
   ssize_t n;
   do {
-    n = ::read(rd.get(), &err, sizeof err);
+    n = ::read(rd.get(), &failure, sizeof failure);
   } while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(sizeof err)) {
+  if (n == static_cast<ssize_t>(sizeof failure)) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    return Error{err, *path};
+    // The step names are string literals: the same addresses in parent and child after fork.
+    if (std::string_view(failure.step) != "exec")
+      return Error{failure.err, std::string(kPrivilegeFailure) + failure.step};
+    return Error{failure.err, *path};
   }
   return pid;
 }

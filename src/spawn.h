@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "privs.h"
 #include "result.h"
 
 namespace vigil {
@@ -21,6 +22,13 @@ struct SpawnRequest {
   sigset_t mask{};                ///< the child's signal mask (vigil's original one)
   bool take_terminal = false;     ///< make the child's group the terminal's foreground group
   pid_t listen_pid_of = 0;        ///< rewrite LISTEN_PID=<this> to the child's pid (0: never)
+  const PrivPlan* privs = nullptr;  ///< user, groups and capabilities to switch to before exec
+};
+
+/// Why the child could not become the program: errno and the step that failed.
+struct SpawnFailure {
+  int err = 0;
+  const char* step = "exec";  ///< "exec", or a privilege step such as "setuid"
 };
 
 /// Finds `name` as execvp(3) would: names with a '/' are used as they are, others are looked
@@ -31,7 +39,11 @@ Result<std::string> resolveProgram(std::string_view name, std::string_view path_
 /// The exit status for a failed exec: 127 when not found, 126 otherwise (as shells do).
 int execFailureExitCode(int err);
 
-/// Forks and execs. On exec failure the child is reaped and the Error carries its errno.
+/// Prefix of the Error of a failed privilege step: "privileges: setuid".
+inline constexpr std::string_view kPrivilegeFailure = "privileges: ";
+
+/// Forks and execs. On failure the child is reaped and the Error carries its errno; its `what`
+/// is kPrivilegeFailure + the step for a failed privilege step, else the program's path.
 Result<pid_t> spawnChild(const SpawnRequest& req);
 
 /// True when stdin is a terminal whose foreground group is vigil's own.

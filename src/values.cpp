@@ -7,7 +7,6 @@
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <cmath>
 
 namespace vigil {
 namespace {
@@ -94,30 +93,42 @@ Result<int> parseSignalImpl(std::string_view text, bool allow_zero) {
 Result<Millis> parseDuration(std::string_view text) {
   const std::string shown(text);
   const std::string expected = " (expected a number with a unit: 250ms, 5s, 2m, 1h)";
+  // Integers only (a whole part and up to 6 decimals), not from_chars<double>: that would link
+  // glibc's strtold into the static binary for one parser.
   size_t unit_at = 0;
   while (unit_at < text.size() &&
          (std::isdigit(static_cast<unsigned char>(text[unit_at])) || text[unit_at] == '.'))
     ++unit_at;
   std::string_view num = text.substr(0, unit_at), unit = text.substr(unit_at);
-  double value = 0;
-  auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), value);
-  if (num.empty() || ec != std::errc() || p != num.data() + num.size())
-    return makeError("'" + shown + "' is not a duration" + expected);
-  double scale = 0;
+  auto dot = num.find('.');
+  std::string_view whole = num.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : num.substr(dot + 1);
+  unsigned long long w = 0, f = 0, f_scale = 1;
+  auto digits = [](std::string_view d, unsigned long long& out) {
+    auto [p, ec] = std::from_chars(d.data(), d.data() + d.size(), out);
+    return ec == std::errc() && p == d.data() + d.size();
+  };
+  bool valid = !whole.empty() && digits(whole, w) && frac.size() <= 6 &&
+               (dot == std::string_view::npos || (!frac.empty() && digits(frac, f)));
+  if (!valid) return makeError("'" + shown + "' is not a duration" + expected);
+  for (size_t i = 0; i < frac.size(); ++i) f_scale *= 10;
+  unsigned long long scale = 0;
   if (unit == "ms")
     scale = 1;
   else if (unit == "s")
     scale = 1000;
   else if (unit == "m" || unit == "min")
-    scale = 60e3;
+    scale = 60000;
   else if (unit == "h")
-    scale = 3600e3;
+    scale = 3600000;
   else if (unit.empty())
     return makeError("'" + shown + "' has no unit" + expected);
   else
     return makeError("'" + shown + "' has an unknown unit" + expected);
-  double ms = std::round(value * scale);
-  if (!(ms <= 1e12)) return makeError("'" + shown + "' is too long");
+  constexpr unsigned long long kMaxMs = 1000000000000ULL;  // about 31 years
+  if (w > kMaxMs / scale) return makeError("'" + shown + "' is too long");
+  unsigned long long ms = w * scale + (f * scale + f_scale / 2) / f_scale;
+  if (ms > kMaxMs) return makeError("'" + shown + "' is too long");
   return Millis(static_cast<long long>(ms));
 }
 
