@@ -232,6 +232,9 @@ Result<Config> parseConfig(const ConfigInput& input) {
       auto r = spec.apply(cfg, v);
       if (!r) return makeError(chosen->where + ": " + r.error().what);
     }
+    // Limits are resolved later, against the cgroup; their errors must name what the user wrote.
+    if (spec.name == "mem-limit") cfg.mem.soft_origin = chosen->where;
+    if (spec.name == "mem-hard-limit") cfg.mem.hard_origin = chosen->where;
   }
 
   if (cfg.group_flag) {

@@ -43,6 +43,8 @@ struct MemoryOptions {
   std::optional<int> exit_code = 137;  ///< nullopt: the child's own code (never 0)
   std::optional<std::string> termination_log;
   std::optional<std::string> cgroup_root;  ///< test-only: a fake cgroup directory
+  std::string soft_origin = "--mem-limit";       ///< where the soft limit was set, for errors
+  std::string hard_origin = "--mem-hard-limit";  ///< where the hard limit was set, for errors
   bool adaptive = true;  ///< benchmark-only switch: false samples every `interval` exactly
 
   bool enabled() const { return soft || hard; }

@@ -30,16 +30,21 @@ std::string formatHealth(const HealthResult& r, LogFormat format) {
 int runHealth(const Config& cfg) {
   // With procfs the health check runs beside the init, not under it: it sums the descendants of
   // PID 1, which is the whole container when vigil is PID 1.
+  auto fail = [&](const std::string& what) {
+    // One line either way: a JSON object on stdout, or the usual diagnostic on stderr.
+    if (cfg.log_format == LogFormat::Json)
+      (void)writeAll(STDOUT_FILENO,
+                     nlohmann::ordered_json{{"status", "error"}, {"error", what}}.dump(
+                         -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+                         "\n");
+    else
+      (void)writeAll(STDERR_FILENO, "vigil: " + what + "\n");
+    return 2;
+  };
   auto armed = armMemory(cfg.mem, 1);
-  if (!armed) {
-    (void)writeAll(STDERR_FILENO, "vigil: " + armed.error().what + "\n");
-    return 2;
-  }
+  if (!armed) return fail(armed.error().what);
   auto s = armed->source->sample(cfg.mem.metric);
-  if (!s) {
-    (void)writeAll(STDERR_FILENO, "vigil: --health: " + s.error().what + "\n");
-    return 2;
-  }
+  if (!s) return fail("--health: " + s.error().what);
   HealthResult r;
   r.usage = s->usage;
   r.limit = armed->soft ? armed->soft : armed->hard;

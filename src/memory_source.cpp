@@ -164,8 +164,13 @@ Result<MemorySample> Cgroup2Source::sample(MemMetric metric) {
 
   auto events_text = read("memory.events");
   if (!events_text) return inContext(context, events_text.error());
-  // oom_kill appeared in 4.13; without it no kernel OOM kill can be reported.
-  s.oom_kill = valueOr(parseKeyValues(*events_text), "oom_kill", 0);
+  // oom_kill appeared in 4.13; without it no kernel OOM kill can be reported. But text with no
+  // "key value" line at all is garbage, not zero kills: reading it as 0 would later turn the
+  // real count into phantom new kills.
+  auto events = parseKeyValues(*events_text);
+  if (events.empty() && events_text->find_first_not_of(" \t\n") != std::string::npos)
+    return inContext(context, makeError("memory.events: no 'key value' line"));
+  s.oom_kill = valueOr(events, "oom_kill", 0);
 
   auto lim = limit();
   if (!lim) return lim.error();

@@ -64,11 +64,17 @@ Result<ArmedMemory> armMemory(const MemoryOptions& opts, pid_t procfs_root) {
     out = *v;
     return ok();
   };
-  if (auto r = resolve("--mem-limit", opts.soft, a.soft); !r) return r.error();
-  if (auto r = resolve("--mem-hard-limit", opts.hard, a.hard); !r) return r.error();
+  if (auto r = resolve(opts.soft_origin.c_str(), opts.soft, a.soft); !r) return r.error();
+  if (auto r = resolve(opts.hard_origin.c_str(), opts.hard, a.hard); !r) return r.error();
+  for (auto [origin, v] : {std::pair{&opts.soft_origin, a.soft}, std::pair{&opts.hard_origin, a.hard}})
+    if (v && a.cgroup_max && *v >= *a.cgroup_max)
+      a.warnings.push_back(*origin + " " + formatBytes(*v) + " is not below the cgroup limit " +
+                           formatBytes(*a.cgroup_max) +
+                           ": the kernel OOM killer will act first");
   if (a.soft && a.hard && *a.soft > *a.hard)
-    return makeError("--mem-limit " + formatBytes(*a.soft) + " is above --mem-hard-limit " +
-                     formatBytes(*a.hard) + " (the soft limit must not exceed the hard one)");
+    return makeError(opts.soft_origin + " " + formatBytes(*a.soft) + " is above " +
+                     opts.hard_origin + " " + formatBytes(*a.hard) +
+                     " (the soft limit must not exceed the hard one)");
   return a;
 }
 
@@ -88,6 +94,7 @@ MemoryWatcher::MemoryWatcher(const MemoryOptions& opts, ArmedMemory armed, Event
 
 void MemoryWatcher::start() {
   for (const auto& why : armed_.skipped) log_.message(LogLevel::Debug, "memory: skipped " + why);
+  for (const auto& w : armed_.warnings) log_.message(LogLevel::Warning, "memory: " + w);
   log_.event(LogLevel::Info, "mem_armed",
              json{{"source", armed_.source->name()},
                   {"location", armed_.source->location()},
@@ -146,8 +153,11 @@ void MemoryWatcher::sampleNow() {
     log_.message(LogLevel::Info, "memory: source readable again");
   }
   history_.add({s->usage, now});
+  last_oom_kill_ = s->oom_kill;
   Decision d = policy_.step({s->usage, s->oom_kill}, now);
   handle(d, &*s);
+  // A graceful action moves the grace deadline to when the signal went out.
+  if (d.action == PolicyAction::Graceful) d.deadline = policy_.startGraceAt(Clock::now());
   scheduleNext(d.deadline);
 }
 
@@ -236,6 +246,11 @@ void MemoryWatcher::killAll(const Decision& d) {
 }
 
 void MemoryWatcher::onExit(int code, const std::string&) {
+  // The program may have been killed by the kernel between two samples, and vigil exits right
+  // after reaping it: one last read so that every OOM kill is reported.
+  if (auto s = armed_.source->sample(opts_.metric); s && last_oom_kill_ &&
+                                                      s->oom_kill > *last_oom_kill_)
+    log_.event(LogLevel::Warning, "kernel_oom", json{{"oom_kill", s->oom_kill - *last_oom_kill_}});
   if (!report_ || !termination_log_) return;
   if (report_->outcome.empty())
     report_->outcome = "the program stopped " + seconds(Clock::now() - action_started_) +

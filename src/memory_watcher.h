@@ -25,7 +25,8 @@ struct ArmedMemory {
   std::optional<uint64_t> soft;
   std::optional<uint64_t> hard;
   std::optional<uint64_t> cgroup_max;
-  std::vector<std::string> skipped;  ///< sources auto passed over, and why
+  std::vector<std::string> skipped;   ///< sources auto passed over, and why
+  std::vector<std::string> warnings;  ///< limits that cannot work as meant
 };
 
 /// Opens the source and resolves the limits. Errors are configuration errors (exit 2).
@@ -63,6 +64,7 @@ class MemoryWatcher {
   std::optional<std::string> termination_log_;
   std::optional<TerminationReport> report_;
   EventLoop::Clock::time_point action_started_{};
+  std::optional<uint64_t> last_oom_kill_;
   bool fault_logged_ = false;
   bool killed_ = false;
 };

@@ -100,6 +100,11 @@ Decision Policy::step(const PolicyInput& in, SteadyClock::time_point now) {
   return d;
 }
 
+SteadyClock::time_point Policy::startGraceAt(SteadyClock::time_point now) {
+  if (state_ == PolicyState::Graceful) grace_end_ = now + config_.grace;
+  return grace_end_;
+}
+
 Decision Policy::onTimer(SteadyClock::time_point now) {
   Decision d;
   if (state_ == PolicyState::Graceful && now >= grace_end_) {

@@ -57,6 +57,10 @@ class Policy {
   Decision step(const PolicyInput& in, SteadyClock::time_point now);
   /// Called at a deadline when no sample is available: only the grace expiry is decided.
   Decision onTimer(SteadyClock::time_point now);
+
+  /// Starts the grace period at `now`, the moment the graceful signal was actually sent (the
+  /// termination log and process scan before it must not eat into it); returns its end.
+  SteadyClock::time_point startGraceAt(SteadyClock::time_point now);
   PolicyState state() const { return state_; }
   /// When usage first reached the soft limit in the current streak.
   std::optional<SteadyClock::time_point> overSoftSince() const { return soft_since_; }

@@ -21,8 +21,13 @@ std::optional<double> rate(const SamplePoint& a, const SamplePoint& b) {
 
 void SampleHistory::add(SamplePoint p) {
   if (size_ == kCapacity) {
-    std::move(points_.begin() + 1, points_.end(), points_.begin());
-    --size_;
+    // Full: thin the older half to every other point. The history then spans ever longer at
+    // coarser resolution, so a leak that grows in bursts (an allocator's arena, a batch job)
+    // still shows its rate while samples bunch up between two bursts.
+    size_t half = kCapacity / 2, kept = 0;
+    for (size_t i = 0; i < half; i += 2) points_[kept++] = points_[i];
+    for (size_t i = half; i < size_; ++i) points_[kept++] = points_[i];
+    size_ = kept;
   }
   points_[size_++] = p;
 }
@@ -33,11 +38,11 @@ Clock::duration nextSampleDelay(std::span<const SamplePoint> history, const Samp
   if (history.size() < 2) return interval;
   const SamplePoint& last = history.back();
 
-  // The larger of the newest pair's slope and the whole window's: a surge shows in the first
-  // before the second, and one noisy pair cannot hide a steady climb.
+  // The fastest growth from any kept point to the newest: a surge shows in the newest pair
+  // first, and a burst-wise climb shows only over a span that includes a burst.
   double growth = 0;
-  if (auto r = rate(history[history.size() - 2], last)) growth = std::max(growth, *r);
-  if (auto r = rate(history.front(), last)) growth = std::max(growth, *r);
+  for (size_t i = 0; i + 1 < history.size(); ++i)
+    if (auto r = rate(history[i], last)) growth = std::max(growth, *r);
   if (growth <= 0) return interval;
 
   std::optional<uint64_t> nearest;

@@ -29,8 +29,8 @@ struct SamplerLimits {
 };
 
 /// The delay after the newest point of `history` (oldest first) until the next sample: half the
-/// projected time to the nearest limit above usage at the fastest recent growth rate, clamped
-/// to [kMinSampleDelay, interval]; `interval` when usage is flat, shrinking or unknown.
+/// projected time to the nearest limit above usage at the fastest growth from any kept point,
+/// clamped to [kMinSampleDelay, interval]; `interval` when usage is flat, shrinking or unknown.
 std::chrono::steady_clock::duration nextSampleDelay(std::span<const SamplePoint> history,
                                                     const SamplerLimits& limits,
                                                     std::chrono::steady_clock::duration interval);
@@ -38,8 +38,8 @@ std::chrono::steady_clock::duration nextSampleDelay(std::span<const SamplePoint>
 /// The last few samples, oldest first.
 class SampleHistory {
  public:
-  /// How many points are kept: enough to smooth a noisy pair, few enough to follow a surge.
-  static constexpr size_t kCapacity = 4;
+  /// How many points are kept; older ones are thinned out rather than dropped.
+  static constexpr size_t kCapacity = 64;
   /// Appends a point, dropping the oldest when full.
   void add(SamplePoint p);
   /// Forgets every point (e.g. after the source failed).

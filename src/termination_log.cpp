@@ -36,7 +36,10 @@ std::string formatTerminationLog(const TerminationReport& r) {
 }
 
 Result<void> writeTerminationLog(const std::string& path, const std::string& text) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644));
+  // O_NONBLOCK: a FIFO nobody reads (or a stuck device) must fail at once, never hold up the
+  // memory action; regular files ignore the flag.
+  UniqueFd fd(::open(path.c_str(),
+                     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644));
   if (!fd) return systemError("open " + path);
   if (auto w = writeAll(fd.get(), text); !w) return systemError("write " + path, w.error().err);
   return ok();

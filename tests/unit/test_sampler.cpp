@@ -90,13 +90,30 @@ TEST_SUITE("sampler") {
     CHECK(nextSampleDelay(s, SamplerLimits{1000, std::nullopt, std::nullopt}, 1s) == 1s);
   }
 
-  TEST_CASE("keeps the last few samples, oldest first") {
+  TEST_CASE("keeps samples oldest first, thinning old ones instead of dropping them") {
     SampleHistory h;
-    for (uint64_t i = 1; i <= 6; ++i) h.add({i, kT0 + std::chrono::seconds(i)});
-    REQUIRE(h.points().size() == SampleHistory::kCapacity);
-    CHECK(h.points().front().usage == 3);
-    CHECK(h.points().back().usage == 6);
+    const uint64_t n = 3 * SampleHistory::kCapacity;
+    for (uint64_t i = 1; i <= n; ++i) h.add({i, kT0 + std::chrono::milliseconds(10 * i)});
+    auto pts = h.points();
+    REQUIRE(pts.size() <= SampleHistory::kCapacity);
+    CHECK(pts.back().usage == n);
+    CHECK(pts.front().usage == 1);  // the span still reaches back to the first sample
+    for (size_t i = 1; i < pts.size(); ++i) CHECK(pts[i - 1].at < pts[i].at);
     h.clear();
     CHECK(h.points().empty());
+  }
+
+  TEST_CASE("a leak that grows in bursts keeps samples frequent between the bursts") {
+    // 20 MiB every 100 ms, sampled at 10 ms: after a burst, nine flat samples follow. The
+    // rate over the span must still show 200 MiB/s, so the delay stays short near the limit.
+    SampleHistory h;
+    uint64_t usage = 100 * kMiB;
+    for (int ms = 0; ms <= 550; ms += 10) {  // ends 50 ms after the last burst
+      if (ms % 100 == 0) usage += 20 * kMiB;
+      h.add({usage, kT0 + std::chrono::milliseconds(ms)});
+    }
+    SamplerLimits lim{std::nullopt, 250 * kMiB, 256 * kMiB};
+    // 30 MiB left at 200 MiB/s is 150 ms: half of it, not the full second.
+    CHECK(nextSampleDelay(h.points(), lim, 1s) <= 100ms);
   }
 }
