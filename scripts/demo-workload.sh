@@ -5,6 +5,7 @@
 # LEAKER names the leaking program (tests/helpers/leaker.c).
 echo "workload: started as pid $$ (parent $PPID)"
 trap 'echo "workload: got SIGTERM; waiting for the current job, which is stuck"' TERM
+trap 'echo "workload: got SIGHUP (forwarded by vigil); reloading configuration"' HUP
 i=0
 while [ $i -lt 3 ]; do
   i=$((i + 1))

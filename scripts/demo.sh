@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Sets everything up and runs the demo: vigil as PID 1 of a fresh PID namespace supervising a
-# workload that orphans children and then leaks memory. vigil reaps the orphans, sends SIGTERM
+# workload that orphans children and then leaks memory. vigil reaps the orphans, forwards a
+# SIGHUP sent from outside, sends SIGTERM
 # once memory stays over the limit, SIGKILLs everything after the grace period, and writes the
 # reason to the termination log.
 set -euo pipefail
@@ -17,8 +18,14 @@ trap 'rm -rf "$tmp"' EXIT
 cmd=(build/vigil -vv --mem-source procfs --mem-limit 150M --mem-sustain 1s --mem-grace 3s
      --termination-log "$tmp/termination-log" -- scripts/demo-workload.sh)
 echo "== unshare --pid --fork --mount-proc ${cmd[*]}"
+LEAKER=build/tests/helpers/leaker unshare --pid --fork --mount-proc "${cmd[@]}" &
+ns=$!
+sleep 1
+vigil_pid=$(pgrep -P "$ns" | head -1)
+echo "== kill -HUP $vigil_pid (vigil, seen from outside the namespace)"
+kill -HUP "$vigil_pid"
 set +e
-LEAKER=build/tests/helpers/leaker unshare --pid --fork --mount-proc "${cmd[@]}"
+wait "$ns"
 code=$?
 set -e
 echo "== vigil exited with $code"
