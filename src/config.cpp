@@ -100,6 +100,7 @@ Result<Layer> parseArgs(const std::vector<std::string>& args, std::vector<std::s
       const OptionSpec* spec = findShort(a[k]);
       std::string shown = std::string("-") + a[k];
       if (!spec) return makeError("unknown option '" + shown + "' (see vigil --help)");
+      shown += "/--" + std::string(spec->name);  // errors name both spellings: "-u/--user"
       if (spec->kind == OptionKind::Value || spec->kind == OptionKind::List) {
         std::string value;
         if (k + 1 < a.size()) {
@@ -232,9 +233,12 @@ Result<Config> parseConfig(const ConfigInput& input) {
       auto r = spec.apply(cfg, v);
       if (!r) return makeError(chosen->where + ": " + r.error().what);
     }
-    // Limits are resolved later, against the cgroup; their errors must name what the user wrote.
+    // Limits and users are resolved later (against the cgroup, /etc/passwd); their errors must
+    // name what the user wrote.
     if (spec.name == "mem-limit") cfg.mem.soft_origin = chosen->where;
     if (spec.name == "mem-hard-limit") cfg.mem.hard_origin = chosen->where;
+    if (spec.name == "user") cfg.privs.user_origin = chosen->where;
+    if (spec.name == "keep-caps") cfg.privs.caps_origin = chosen->where;
   }
 
   if (cfg.group_flag) {

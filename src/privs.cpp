@@ -102,9 +102,9 @@ Result<PrivPlan> buildPrivPlan(const PrivOptions& opts, const PrivContext& ctx) 
   uid_t child_uid = ctx.euid;
   if (opts.user) {
     auto user = resolveUser(*opts.user, ctx.passwd_text, ctx.group_text, ctx.egid);
-    if (!user) return makeError("--user " + *opts.user + ": " + user.error().what);
+    if (!user) return makeError(opts.user_origin + " " + *opts.user + ": " + user.error().what);
     if (user->groups.size() > kMaxGroups) {
-      return makeError("--user " + *opts.user + ": more than " + std::to_string(kMaxGroups) +
+      return makeError(opts.user_origin + " " + *opts.user + ": more than " + std::to_string(kMaxGroups) +
                        " supplementary groups");
     }
     plan.set_user = true;
@@ -118,7 +118,7 @@ Result<PrivPlan> buildPrivPlan(const PrivOptions& opts, const PrivContext& ctx) 
   }
   if (!opts.keep_caps) return plan;
 
-  const std::string prefix = "--keep-caps '" + *opts.keep_caps + "': ";
+  const std::string prefix = opts.caps_origin + " '" + *opts.keep_caps + "': ";
   auto keep = parseCapList(*opts.keep_caps);
   if (!keep) return makeError(prefix + keep.error().what);
   uint64_t known = ctx.cap_count >= 64 ? ~uint64_t{0} : bit(ctx.cap_count) - 1;
@@ -156,9 +156,9 @@ Result<PrivPlan> planPrivileges(const PrivOptions& opts, const std::string& root
   if (const char* home = std::getenv("HOME")) ctx.home = home;
   if (opts.user) {
     auto passwd = readUserDb(root_dir, "etc/passwd");
-    if (!passwd) return makeError("--user " + *opts.user + ": " + passwd.error().what);
+    if (!passwd) return makeError(opts.user_origin + " " + *opts.user + ": " + passwd.error().what);
     auto group = readUserDb(root_dir, "etc/group");
-    if (!group) return makeError("--user " + *opts.user + ": " + group.error().what);
+    if (!group) return makeError(opts.user_origin + " " + *opts.user + ": " + group.error().what);
     ctx.passwd_text = std::move(*passwd);
     ctx.group_text = std::move(*group);
   }

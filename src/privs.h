@@ -25,6 +25,8 @@ struct PrivOptions {
   std::optional<std::string> user;       ///< -u/--user USER[:GROUP]
   std::optional<std::string> keep_caps;  ///< --keep-caps LIST; "" keeps no capability
   bool no_new_privs = false;             ///< --no-new-privs
+  std::string user_origin = "--user";    ///< where --user was set, for errors
+  std::string caps_origin = "--keep-caps";  ///< where --keep-caps was set, for errors
 };
 
 /// What planning needs to know about vigil's process and system; tests fill it by hand.
