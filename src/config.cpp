@@ -209,15 +209,20 @@ Result<Config> parseConfig(const ConfigInput& input) {
   if (!env) return env.error();
 
   std::optional<std::string> config_path;
+  std::string config_where = "--config";
   for (const Layer* l : {&*env, &*cli}) {
-    for (const auto& [spec, s] : *l)
-      if (spec->name == "config" && !s.values.empty()) config_path = s.values.back();
+    for (const auto& [spec, s] : *l) {
+      if (spec->name == "config" && !s.values.empty()) {
+        config_path = s.values.back();
+        config_where = s.where;
+      }
+    }
   }
   Layer file;
   if (config_path) {
-    if (!input.read_file) return makeError("--config: cannot read files here");
+    if (!input.read_file) return makeError(config_where + ": cannot read files here");
     auto text = input.read_file(*config_path);
-    if (!text) return makeError("--config: " + text.error().what);
+    if (!text) return makeError(config_where + ": " + text.error().what);
     auto f = parseFile(*config_path, *text);
     if (!f) return f.error();
     file = std::move(*f);
@@ -241,14 +246,27 @@ Result<Config> parseConfig(const ConfigInput& input) {
     if (spec.name == "keep-caps") cfg.privs.caps_origin = chosen->where;
   }
 
-  if (cfg.group_flag) {
-    bool explicit_target = false;
-    for (const Layer* l : {&file, &*env, &*cli})
-      for (const auto& [spec, s] : *l)
-        if (spec->name == "signal-target") explicit_target = true;
-    if (explicit_target && cfg.signal_target != SignalTarget::Group)
-      return makeError("-g/--group conflicts with --signal-target (give one of them)");
-    cfg.signal_target = SignalTarget::Group;
+  // -g is another spelling of --signal-target group: the higher source wins, and only two
+  // different answers from the same source conflict.
+  int group_layer = -1, target_layer = -1;
+  std::string target_value, target_where;
+  const Layer* layers[] = {&file, &*env, &*cli};
+  for (int i = 0; i < 3; ++i) {
+    for (const auto& [spec, s] : *layers[i]) {
+      if (spec->name == "group" && !s.values.empty() && parseBool(s.values.back()).valueOr(false))
+        group_layer = i;
+      if (spec->name == "signal-target" && !s.values.empty()) {
+        target_layer = i;
+        target_value = s.values.back();
+        target_where = s.where;
+      }
+    }
+  }
+  if (group_layer >= 0) {
+    if (group_layer == target_layer && target_value != "group")
+      return makeError("-g/--group conflicts with " + target_where + " " + target_value +
+                       " (give one of them)");
+    if (group_layer >= target_layer) cfg.signal_target = SignalTarget::Group;
   }
   if (cfg.action == Action::Health && !cfg.command.empty())
     return makeError("--health takes no program (got '" + cfg.command[0] + "')");

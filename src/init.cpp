@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -139,9 +140,16 @@ int runInit(const Config& cfg, EventLog& log, const std::vector<int>& inherited_
       log.message(LogLevel::Error, "cannot start " + cfg.command[0] + ": " + e.what);
       return 126;
     }
-    log.message(LogLevel::Error,
-                "cannot run " + cfg.command[0] + ": " + std::strerror(e.err) +
-                    (e.err == ENOENT ? " (not found in PATH or at that path)" : ""));
+    std::string why = std::strerror(e.err);
+    if (e.err == ENOENT) {
+      // execve(2) also says ENOENT when the file exists but its #! interpreter or ELF loader
+      // does not; "not found" would then send the user looking for the wrong file.
+      struct stat st {};
+      why += ::stat(e.what.c_str(), &st) == 0
+                 ? " (" + e.what + " exists: its #! interpreter or ELF loader is missing)"
+                 : " (not found in PATH or at that path)";
+    }
+    log.message(LogLevel::Error, "cannot run " + cfg.command[0] + ": " + why);
     return execFailureExitCode(e.err);
   }
 

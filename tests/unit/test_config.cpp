@@ -109,6 +109,18 @@ TEST_SUITE("config") {
     CHECK(c->wait_all);                               // file over default
   }
 
+  TEST_CASE("-g and --signal-target are one setting: the higher source wins") {
+    auto c = parse({{"-g", "x"}, {"VIGIL_SIGNAL_TARGET=child"}, {}});
+    REQUIRE(c);
+    CHECK(c->signal_target == SignalTarget::Group);
+    auto d = parse({{"--signal-target", "all", "x"}, {"VIGIL_GROUP=1"}, {}});
+    REQUIRE(d);
+    CHECK(d->signal_target == SignalTarget::All);
+    auto e = parse({{"-g", "--signal-target", "group", "x"}, {}, {}});
+    REQUIRE(e);
+    CHECK(e->signal_target == SignalTarget::Group);
+  }
+
   TEST_CASE("the config file can be named by VIGIL_CONFIG") {
     auto c = parse({{"x"}, {"VIGIL_CONFIG=/etc/vigil.json"},
                     {{"/etc/vigil.json", R"({"remap-exit": [143, "130"], "verbose": 2})"}}});
@@ -171,6 +183,7 @@ TEST_SUITE("config") {
     }
     SUBCASE("missing config file") {
       CHECK(errorOf({{"--config", "nope", "x"}, {}, {}}).find("nope") != std::string::npos);
+      CHECK(errorOf({{"x"}, {"VIGIL_CONFIG=nope"}, {}}).rfind("VIGIL_CONFIG: ", 0) == 0);
     }
     SUBCASE("conflicting options") {
       CHECK(errorOf({{"-g", "--signal-target", "child", "x"}, {}, {}}).find("conflicts") !=
