@@ -8,8 +8,10 @@
 #include <fstream>
 
 #include "cgroup.h"
+#include "temp_dir.h"
 
 using namespace vigil;
+using vigil::testing::TempDir;
 
 namespace {
 
@@ -49,21 +51,6 @@ constexpr std::string_view kDockerV1Mountinfo =
     "1041 1036 0:34 /docker/0123abcd /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime "
     "master:15 - cgroup cgroup rw,memory\n";
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/vigil-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ + "/" + name) << text;
-  }
-
- private:
-  std::string path_;
-};
 
 }  // namespace
 

@@ -12,33 +12,15 @@
 #include <fstream>
 
 #include "memory_source.h"
+#include "temp_dir.h"
 
 using namespace vigil;
+using vigil::testing::TempDir;
 
 namespace {
 
 constexpr uint64_t kMiB = 1 << 20;
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/vigil-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  void write(const std::string& name, const std::string& text) const {
-    std::filesystem::create_directories(std::filesystem::path(path_ + "/" + name).parent_path());
-    std::ofstream(path_ + "/" + name) << text;
-  }
-  void remove(const std::string& name) const { std::filesystem::remove(path_ + "/" + name); }
-  UniqueFd open(const std::string& sub = ".") const {
-    return UniqueFd(::open((path_ + "/" + sub).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  }
-
- private:
-  std::string path_;
-};
 
 void writeV2(const TempDir& d, const std::string& sub = ".") {
   d.write(sub + "/memory.current", std::to_string(256 * kMiB) + "\n");
