@@ -46,6 +46,26 @@ Result<std::string> readFileAt(int dirfd, const std::string& path, size_t max_by
   return r;
 }
 
+Result<std::string> readKernelFileAt(int dirfd, const std::string& path) {
+  // One static buffer: vigil has no threads, and the samples run every few milliseconds.
+  constexpr size_t kChunk = 8 << 10;
+  static char buf[kChunk];
+  UniqueFd fd(::openat(dirfd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd) return systemError("open " + path);
+  ssize_t n;
+  do {
+    n = ::read(fd.get(), buf, kChunk);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return systemError("read " + path);
+  std::string out(buf, static_cast<size_t>(n));
+  if (static_cast<size_t>(n) == kChunk) {  // larger than expected: read the rest normally
+    auto rest = readAll(fd.get(), 1 << 20);
+    if (!rest) return systemError("read " + path, rest.error().err);
+    out += *rest;
+  }
+  return out;
+}
+
 Result<void> writeAll(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());

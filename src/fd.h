@@ -37,6 +37,12 @@ class UniqueFd {
 /// Reads a whole (small) file at `path` relative to `dirfd` (AT_FDCWD for plain paths).
 Result<std::string> readFileAt(int dirfd, const std::string& path, size_t max_bytes = 1 << 20);
 
+/// Reads a kernel-generated file that the kernel writes in one go (cgroup memory.* files,
+/// /proc/<pid>/stat): one read(2) into a buffer larger than the file is all of it, so the
+/// usual second read that only confirms EOF is skipped. Not for multi-record files such as
+/// mountinfo, whose reads stop at record boundaries.
+Result<std::string> readKernelFileAt(int dirfd, const std::string& path);
+
 /// Reads from the current position of `fd` until EOF (at most `max_bytes`).
 Result<std::string> readAll(int fd, size_t max_bytes = 1 << 20);
 

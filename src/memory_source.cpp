@@ -121,7 +121,7 @@ std::optional<std::string> Cgroup2Source::eventsPath() const {
 }
 
 Result<std::string> Cgroup2Source::read(const char* file) const {
-  return readFileAt(dir_.get(), file, 64 << 10);
+  return readKernelFileAt(dir_.get(), file);
 }
 
 Result<std::optional<uint64_t>> Cgroup2Source::limit() {
@@ -151,7 +151,7 @@ Result<MemorySample> Cgroup2Source::sample(MemMetric metric) {
 
   auto stat_text = read("memory.stat");
   if (!stat_text) return inContext(context, stat_text.error());
-  KeyValues stat = parseKeyValues(*stat_text);
+  KeyValues stat = parseKeyValues(*stat_text, {"anon", "inactive_file", "file_mapped"});
   for (auto [key, field] :
        {std::pair{"anon", &s.anon}, std::pair{"inactive_file", &s.inactive_file},
         std::pair{"file_mapped", &s.file_mapped}}) {
@@ -167,14 +167,19 @@ Result<MemorySample> Cgroup2Source::sample(MemMetric metric) {
   // oom_kill appeared in 4.13; without it no kernel OOM kill can be reported. But text with no
   // "key value" line at all is garbage, not zero kills: reading it as 0 would later turn the
   // real count into phantom new kills.
-  auto events = parseKeyValues(*events_text);
+  auto events = parseKeyValues(*events_text, {"low", "high", "max", "oom", "oom_kill"});
   if (events.empty() && events_text->find_first_not_of(" \t\n") != std::string::npos)
     return inContext(context, makeError("memory.events: no 'key value' line"));
   s.oom_kill = valueOr(events, "oom_kill", 0);
 
-  auto lim = limit();
-  if (!lim) return lim.error();
-  s.limit = *lim;
+  // memory.max of this cgroup and every ancestor is one open per level: re-read only every
+  // kLimitEvery samples (a limit changes by `docker update`, not by the second).
+  if (samples_++ % kLimitEvery == 0) {
+    auto lim = limit();
+    if (!lim) return lim.error();
+    cached_limit_ = *lim;
+  }
+  s.limit = cached_limit_;
   s.usage = metricValue(s, metric);
   return s;
 }
@@ -189,7 +194,7 @@ std::string Cgroup1Source::location() const {
 }
 
 Result<std::string> Cgroup1Source::read(const char* file) const {
-  return readFileAt(dir_.get(), file, 64 << 10);
+  return readKernelFileAt(dir_.get(), file);
 }
 
 Result<std::optional<uint64_t>> Cgroup1Source::limitFrom(const KeyValues& stat) const {
@@ -224,7 +229,8 @@ Result<MemorySample> Cgroup1Source::sample(MemMetric metric) {
 
   auto stat_text = read("memory.stat");
   if (!stat_text) return inContext(context, stat_text.error());
-  KeyValues stat = parseKeyValues(*stat_text);
+  KeyValues stat = parseKeyValues(*stat_text, {"total_rss", "total_inactive_file",
+                                               "total_mapped_file", "hierarchical_memory_limit"});
   // total_* are the hierarchical sums (this cgroup and its children). total_rss counts
   // anonymous memory including transparent huge pages (total_rss_huge is a subset of it), so it
   // is the v1 equivalent of v2's "anon" (cgroup-v1/memory.rst, section 5.2).

@@ -80,8 +80,11 @@ class Cgroup2Source final : public MemorySource {
 
  private:
   Result<std::string> read(const char* file) const;
+  static constexpr unsigned kLimitEvery = 64;
   UniqueFd dir_;
   std::string path_;
+  std::optional<uint64_t> cached_limit_;
+  unsigned samples_ = 0;
 };
 
 /// cgroup v1 memory controller: usage_in_bytes, memory.stat, limit_in_bytes, oom_control.

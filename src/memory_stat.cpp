@@ -2,6 +2,8 @@
 // Pure parsers for cgroup memory files.
 #include "memory_stat.h"
 
+#include <algorithm>
+
 #include <charconv>
 
 namespace vigil {
@@ -36,7 +38,9 @@ std::string quoted(std::string_view s) {
 
 }  // namespace
 
-KeyValues parseKeyValues(std::string_view text) {
+KeyValues parseKeyValues(std::string_view text) { return parseKeyValues(text, {}); }
+
+KeyValues parseKeyValues(std::string_view text, std::initializer_list<std::string_view> only) {
   KeyValues out;
   while (!text.empty()) {
     size_t nl = text.find('\n');
@@ -45,6 +49,7 @@ KeyValues parseKeyValues(std::string_view text) {
     size_t sp = line.find_first_of(" \t");
     if (sp == std::string_view::npos) continue;
     std::string_view key = line.substr(0, sp);
+    if (only.size() && std::find(only.begin(), only.end(), key) == only.end()) continue;
     auto value = toUnsigned(trim(line.substr(sp)));
     if (!value) continue;
     out.insert_or_assign(std::string(key), *value);

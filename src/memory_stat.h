@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,10 @@ using KeyValues = std::map<std::string, uint64_t, std::less<>>;
 /// Parses "key value" lines (memory.stat, memory.events, memory.oom_control); lines that are
 /// not a key followed by one unsigned decimal number are skipped.
 KeyValues parseKeyValues(std::string_view text);
+
+/// Like parseKeyValues, but keeps only the keys in `only`: a sample needs three of the fifty
+/// keys of memory.stat, and the others would only cost allocations.
+KeyValues parseKeyValues(std::string_view text, std::initializer_list<std::string_view> only);
 
 /// The value of `key`, or an Error "missing key 'KEY'".
 Result<uint64_t> requireKey(const KeyValues& values, std::string_view key);

@@ -61,7 +61,7 @@ std::vector<ProcStat> listDescendants(pid_t root, const std::string& proc_root) 
     std::string_view name(de->d_name);
     auto [p, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
     if (ec != std::errc() || p != name.data() + name.size()) continue;
-    auto text = readFileAt(AT_FDCWD, proc_root + "/" + std::string(name) + "/stat", 4096);
+    auto text = readKernelFileAt(AT_FDCWD, proc_root + "/" + std::string(name) + "/stat");
     if (!text) continue;
     if (auto st = parseProcStat(*text)) all.push_back(std::move(*st));
   }

@@ -7,6 +7,10 @@
 MEM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../integration/lib.sh
 . "$MEM_DIR/../integration/lib.sh"
+
+# The memory tests compare their own instants with the "ts" of vigil's events, which is wall
+# clock time: so here now_ms is the wall clock too (lib.sh's reads /proc/uptime).
+now_ms() { date +%s%3N; }
 FIXTURES=$MEM_DIR/../fixtures
 PY=/usr/bin/python3
 MiB=1048576
