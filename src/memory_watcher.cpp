@@ -167,7 +167,7 @@ void MemoryWatcher::scheduleNext(std::optional<Clock::time_point> deadline) {
   Clock::duration delay = fault_logged_ || !opts_.adaptive ? Clock::duration(opts_.interval)
                                         : nextSampleDelay(history_.points(),
                                                           {armed_.soft, armed_.hard,
-                                                           armed_.cgroup_max},
+                                                           armed_.cgroup_max, kAssumedLeakRate},
                                                           opts_.interval);
   auto when = now + delay;
   if (deadline && *deadline < when) when = std::max(*deadline, now);
@@ -217,14 +217,20 @@ void MemoryWatcher::startGraceful(const Decision& d, const MemorySample& s) {
   r.cgroup_max = armed_.cgroup_max;
   r.action = "sent " + signalName(opts_.signal) + " to " + targetName(opts_.target) + " (pid " +
              std::to_string(sup_.child()) + "), SIGKILL after " + formatDuration(opts_.grace);
-  if (auto top = topProcessesByRss(::getpid(), 5)) r.top = std::move(*top);
   report_ = std::move(r);
+  // The reason goes to the termination log before the signal (SPEC §3: log, then signal), but
+  // the scan for the largest processes comes after it: under a fast leak every millisecond
+  // before the signal is memory the kernel OOM killer may claim first.
   if (termination_log_) {
     if (auto w = writeTerminationLog(*termination_log_, formatTerminationLog(*report_)); !w)
       log_.message(LogLevel::Warning, "termination log: " + w.error().what + ", ignoring");
   }
   sup_.setMemoryExit(opts_.exit_code);
   sup_.signalTarget(opts_.target, opts_.signal);
+  if (auto top = topProcessesByRss(::getpid(), 5)) {
+    report_->top = std::move(*top);
+    if (termination_log_) (void)writeTerminationLog(*termination_log_, formatTerminationLog(*report_));
+  }
   log_.event(LogLevel::Warning, "mem_kill",
              json{{"signal", signalName(opts_.signal)}, {"target", targetName(opts_.target)},
                   {"grace_ms", opts_.grace.count()}});

@@ -35,8 +35,21 @@ void SampleHistory::add(SamplePoint p) {
 Clock::duration nextSampleDelay(std::span<const SamplePoint> history, const SamplerLimits& limits,
                                 Clock::duration interval) {
   const Clock::duration floor = std::min<Clock::duration>(kMinSampleDelay, interval);
-  if (history.size() < 2) return interval;
+  if (history.empty()) return interval;
   const SamplePoint& last = history.back();
+  // Never wait longer than the headroom to the nearest limit lasts at the assumed rate: the
+  // growth seen so far says nothing about a leak that starts right after this sample.
+  Clock::duration cap = interval;
+  if (limits.assumed_rate && *limits.assumed_rate > 0) {
+    for (std::optional<uint64_t> limit : {limits.soft, limits.hard, limits.cgroup_max}) {
+      if (!limit || *limit <= last.usage) continue;
+      double secs = static_cast<double>(*limit - last.usage) / *limits.assumed_rate;
+      if (secs < Seconds(cap).count())
+        cap = std::max(floor, std::chrono::duration_cast<Clock::duration>(Seconds(secs)));
+    }
+  }
+  interval = cap;
+  if (history.size() < 2) return interval;
 
   // The fastest growth from any kept point to the newest: a surge shows in the newest pair
   // first, and a burst-wise climb shows only over a span that includes a burst.

@@ -26,7 +26,13 @@ struct SamplerLimits {
   std::optional<uint64_t> soft;  ///< only while usage is below it
   std::optional<uint64_t> hard;
   std::optional<uint64_t> cgroup_max;  ///< where the kernel OOM killer strikes
+  /// A growth rate (bytes/s) to assume even when none is seen yet: a leak that starts between
+  /// two samples must not get a whole interval before the next one. nullopt: none assumed.
+  std::optional<double> assumed_rate;
 };
+
+/// The rate the watcher assumes before it has seen any: 1 GiB/s.
+inline constexpr double kAssumedLeakRate = 1024.0 * 1024 * 1024;
 
 /// The delay after the newest point of `history` (oldest first) until the next sample: half the
 /// projected time to the nearest limit above usage at the fastest growth from any kept point,

@@ -116,4 +116,20 @@ TEST_SUITE("sampler") {
     // 30 MiB left at 200 MiB/s is 150 ms: half of it, not the full second.
     CHECK(nextSampleDelay(h.points(), lim, 1s) <= 100ms);
   }
+
+  TEST_CASE("an assumed leak rate bounds the delay even before any growth is seen") {
+    // 64 MiB below the hard limit at an assumed 1 GiB/s is 62.5 ms, flat history or not.
+    std::vector<SamplePoint> flat = {{100 * kMiB, kT0}, {100 * kMiB, kT0 + 1s}};
+    SamplerLimits lim{std::nullopt, 164 * kMiB, std::nullopt, kAssumedLeakRate};
+    auto d = nextSampleDelay(flat, lim, 1s);
+    CHECK(d >= 60ms);
+    CHECK(d <= 65ms);
+    std::vector<SamplePoint> one = {{100 * kMiB, kT0}};
+    CHECK(nextSampleDelay(one, lim, 1s) <= 65ms);
+    lim.assumed_rate.reset();
+    CHECK(nextSampleDelay(flat, lim, 1s) == 1s);
+    // Far from every limit the interval stands.
+    SamplerLimits far{std::nullopt, 8192 * kMiB, std::nullopt, kAssumedLeakRate};
+    CHECK(nextSampleDelay(flat, far, 1s) == 1s);
+  }
 }
