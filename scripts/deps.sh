@@ -7,13 +7,9 @@ set -euo pipefail
 packages=(
   build-essential meson ninja-build pkg-config file
   libcap-dev nlohmann-json3-dev doctest-dev scdoc
-  util-linux procps psmisc python3 man-db
+  util-linux procps psmisc python3 man-db libcap2-bin
   tini dumb-init catatonit
 )
-if [[ -n "${VIGIL_EXTRA_PACKAGES:-}" ]]; then
-  read -r -a extra <<<"$VIGIL_EXTRA_PACKAGES"
-  packages+=("${extra[@]}")
-fi
 
 missing=()
 for p in "${packages[@]}"; do
