@@ -9,6 +9,10 @@ packages=(
   libcap-dev nlohmann-json3-dev doctest-dev scdoc
   util-linux procps psmisc python3 man-db libcap2-bin
   tini dumb-init catatonit
+  python3-pytest python3-psutil
+  # packaging: man page check, .deb and .rpm builds
+  # container runtimes
+  # fuzzing
 )
 
 missing=()

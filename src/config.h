@@ -78,6 +78,7 @@ struct Config {
 
 /// The inputs of parsing: argv after the program name, the environment, and a file reader.
 struct ConfigInput {
+  std::string argv0;  ///< the name vigil was invoked as; its basename may select a compat mode
   std::vector<std::string> args;
   std::vector<std::string> env;  ///< "NAME=value" entries
   std::function<Result<std::string>(const std::string& path)> read_file;

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   std::vector<int> inherited = vigil::inheritedFds();
 
   vigil::ConfigInput input;
+  input.argv0 = argc > 0 ? argv[0] : "vigil";
   for (int i = 1; i < argc; ++i) input.args.emplace_back(argv[i]);
   for (char** e = environ; e && *e; ++e) input.env.emplace_back(*e);
   input.read_file = [](const std::string& path) {
