@@ -42,7 +42,7 @@ run_build() {  # name, meson options...
 
 run_build build
 run_build build-asan -Dstatic=false -Dbuildtype=debug -Db_sanitize=address,undefined \
-  -Db_lundef=false
+  -Db_lundef=false -Db_lto=false
 
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 exit $status

@@ -25,6 +25,7 @@ using json = nlohmann::ordered_json;
 struct Setting {
   std::vector<std::string> values;
   std::string where;
+  bool compat = false;  ///< from a tini/dumb-init option or variable
 };
 
 using Layer = std::map<const OptionSpec*, Setting>;
@@ -81,6 +82,8 @@ Result<Layer> parseArgs(const std::vector<std::string>& args, std::vector<std::s
       const OptionSpec* spec = findLong(name);
       if (!spec) return makeError("unknown option '--" + name + "' (see vigil --help)");
       std::string shown = "--" + name;
+      if (spec->name == "compat")
+        return makeError(shown + " must be the first argument (it decides how the rest is read)");
       if (spec->kind == OptionKind::Value || spec->kind == OptionKind::List) {
         if (!has_value) {
           auto v = needValue(spec, shown);
@@ -181,6 +184,9 @@ Result<Layer> parseFile(const std::string& path, const std::string& text) {
     std::string where = path + ": key \"" + key + "\"";
     if (!spec || !spec->env_and_file || spec->name == "config")
       return makeError(path + ": unknown key \"" + key + "\" (keys are long option names)");
+    if (spec->name == "compat")
+      return makeError(where + ": cannot be set in a config file (use the program name, "
+                               "--compat or VIGIL_COMPAT)");
     Setting s{{}, where};
     if (value.is_array()) {
       if (spec->kind != OptionKind::List) return makeError(where + ": takes one value, not a list");
@@ -199,14 +205,110 @@ Result<Layer> parseFile(const std::string& path, const std::string& text) {
   return layer;
 }
 
+void addCompat(Layer& layer, const std::vector<CompatSetting>& settings) {
+  for (const auto& c : settings) {
+    const OptionSpec* spec = findLong(c.option);
+    if (!spec) continue;  // every name the compat parsers use is in the table (unit-tested)
+    auto& s = layer[spec];
+    if (spec->kind == OptionKind::List)
+      s.values.push_back(c.value);
+    else
+      s.values = {c.value};
+    s.where = c.where;
+    s.compat = true;
+  }
+}
+
+/// Splits `--compat MODE` / `--compat=MODE` off the front of the arguments.
+Result<std::optional<Compat>> takeCompatArg(std::vector<std::string>& args) {
+  if (args.empty()) return std::optional<Compat>();
+  std::string value;
+  if (args[0] == "--compat") {
+    if (args.size() < 2) return makeError("--compat: needs a value (tini or dumb-init)");
+    value = args[1];
+    args.erase(args.begin(), args.begin() + 2);
+  } else if (args[0].rfind("--compat=", 0) == 0) {
+    value = args[0].substr(9);
+    args.erase(args.begin());
+  } else {
+    return std::optional<Compat>();
+  }
+  auto mode = parseCompatName(value);
+  if (!mode) return makeError("--compat: '" + value + "' is not valid (expected tini or dumb-init)");
+  return std::optional<Compat>(*mode);
+}
+
+std::optional<std::string> envValue(const std::vector<std::string>& env, std::string_view name) {
+  std::optional<std::string> found;
+  for (const auto& e : env)
+    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=')
+      found = e.substr(name.size() + 1);
+  return found;
+}
+
 }  // namespace
+
+Compat selectedCompat(const ConfigInput& input) {
+  std::vector<std::string> args(input.args.begin(),
+                                input.args.begin() + std::min<std::ptrdiff_t>(
+                                                         2, static_cast<std::ptrdiff_t>(input.args.size())));
+  if (auto m = takeCompatArg(args); m && *m) return **m;
+  if (auto v = envValue(input.env, "VIGIL_COMPAT")) return parseCompatName(*v).value_or(Compat::None);
+  return compatFromProgramName(input.argv0);
+}
 
 Result<Config> parseConfig(const ConfigInput& input) {
   Config cfg;
-  auto cli = parseArgs(input.args, cfg.command);
-  if (!cli) return cli.error();
+  std::vector<std::string> args = input.args;
+  auto arg_mode = takeCompatArg(args);
+  if (!arg_mode) return arg_mode.error();
+  if (*arg_mode) {
+    cfg.compat = **arg_mode;
+  } else if (auto v = envValue(input.env, "VIGIL_COMPAT")) {
+    auto mode = parseCompatName(*v);
+    if (!mode) return makeError("VIGIL_COMPAT: '" + *v + "' is not valid (expected tini or dumb-init)");
+    cfg.compat = *mode;
+  } else {
+    cfg.compat = compatFromProgramName(input.argv0);
+  }
+
+  Layer defaults;
+  Result<Layer> cli = Layer{};
+  std::vector<CompatSetting> compat_env;
+  if (cfg.compat == Compat::None) {
+    cli = parseArgs(args, cfg.command);
+    if (!cli) return cli.error();
+  } else {
+    auto c = cfg.compat == Compat::Tini ? parseTiniArgs(args, input.env)
+                                        : parseDumbInitArgs(args, input.env);
+    if (!c) return Error{kCompatUsageExit, c.error().what};
+    switch (c->action) {
+      case CompatAction::Help:
+        cfg.action = Action::Help;
+        return cfg;
+      case CompatAction::Version:
+        cfg.action = Action::Version;
+        return cfg;
+      case CompatAction::License:
+        cfg.action = Action::License;
+        return cfg;
+      case CompatAction::Run:
+        break;
+    }
+    cfg.command = std::move(c->command);
+    cfg.setsid = c->setsid;
+    addCompat(defaults, c->defaults);
+    addCompat(*cli, c->cli);
+    compat_env = std::move(c->env);
+  }
   auto env = parseEnv(input.env);
   if (!env) return env.error();
+  // TINI_* / DUMB_INIT_* sit at the environment's precedence; a VIGIL_* variable for the same
+  // option is the more specific one and wins.
+  for (const auto& c : compat_env) {
+    const OptionSpec* spec = findLong(c.option);
+    if (spec && !env->count(spec)) addCompat(*env, {c});
+  }
 
   std::optional<std::string> config_path;
   std::string config_where = "--config";
@@ -230,13 +332,14 @@ Result<Config> parseConfig(const ConfigInput& input) {
 
   for (const auto& spec : optionTable()) {
     const Setting* chosen = nullptr;
-    for (const Layer* l : {&file, &*env, &*cli}) {
+    for (const Layer* l : {&defaults, &file, &*env, &*cli}) {
       if (auto it = l->find(&spec); it != l->end()) chosen = &it->second;
     }
     if (!chosen) continue;
     for (const auto& v : chosen->values) {
       auto r = spec.apply(cfg, v);
-      if (!r) return makeError(chosen->where + ": " + r.error().what);
+      if (!r)
+        return Error{chosen->compat ? kCompatUsageExit : 0, chosen->where + ": " + r.error().what};
     }
     // Limits and users are resolved later (against the cgroup, /etc/passwd); their errors must
     // name what the user wrote.
@@ -250,8 +353,8 @@ Result<Config> parseConfig(const ConfigInput& input) {
   // different answers from the same source conflict.
   int group_layer = -1, target_layer = -1;
   std::string target_value, target_where;
-  const Layer* layers[] = {&file, &*env, &*cli};
-  for (int i = 0; i < 3; ++i) {
+  const Layer* layers[] = {&defaults, &file, &*env, &*cli};
+  for (int i = 0; i < 4; ++i) {
     for (const auto& [spec, s] : *layers[i]) {
       if (spec->name == "group" && !s.values.empty() && parseBool(s.values.back()).valueOr(false))
         group_layer = i;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compat.h"
 #include "event_log.h"
 #include "mem_limit.h"
 #include "memory_source.h"
@@ -71,6 +72,8 @@ struct Config {
   std::optional<std::string> config_file;
   MemoryOptions mem;
   PrivOptions privs;
+  Compat compat = Compat::None;  ///< tini or dumb-init behaviour (argv[0], --compat)
+  bool setsid = false;           ///< dumb-init: the child leads a new session with the terminal
 
   /// The signal to forward for a received `signo`: itself, its rewrite, or 0 when dropped.
   int rewritten(int signo) const;
@@ -85,8 +88,14 @@ struct ConfigInput {
 };
 
 /// Parses and validates the whole configuration. The error is one line without the "vigil: "
-/// prefix, naming the option, the value and what would be valid.
+/// prefix, naming the option, the value and what would be valid. Its `err` is 0, or
+/// kCompatUsageExit for a usage error in a compat mode (tini and dumb-init exit 1 for those).
 Result<Config> parseConfig(const ConfigInput& input);
+
+/// The compat mode an invocation selects, before any parsing: `--compat MODE` as the first
+/// argument, else VIGIL_COMPAT, else the name vigil was invoked as. Used to pick the prefix and
+/// exit status of errors.
+Compat selectedCompat(const ConfigInput& input);
 
 /// The --help text, generated from the option table.
 std::string helpText();

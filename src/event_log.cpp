@@ -3,6 +3,8 @@
 // concurrent writers to the same pipe never interleave within a line.
 #include "event_log.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "fd.h"
@@ -74,13 +76,8 @@ std::string textValue(const ojson& v) {
 
 }  // namespace
 
-std::string formatEventText(LogLevel level, std::string_view event, const ojson& fields) {
-  std::string line = "vigil: ";
-  if (level <= LogLevel::Warning) {
-    line += levelName(level);
-    line += ": ";
-  }
-  line += event;
+std::string eventBody(std::string_view event, const ojson& fields) {
+  std::string line(event);
   if (fields.is_object()) {
     for (const auto& [key, value] : fields.items()) {
       line += ' ';
@@ -89,6 +86,16 @@ std::string formatEventText(LogLevel level, std::string_view event, const ojson&
       line += textValue(value);
     }
   }
+  return line;
+}
+
+std::string formatEventText(LogLevel level, std::string_view event, const ojson& fields) {
+  std::string line = "vigil: ";
+  if (level <= LogLevel::Warning) {
+    line += levelName(level);
+    line += ": ";
+  }
+  line += eventBody(event, fields);
   line += '\n';
   return line;
 }
@@ -109,8 +116,18 @@ std::string formatEventJson(std::string_view ts, LogLevel level, std::string_vie
 EventLog::EventLog(int fd, LogFormat format, LogLevel threshold)
     : fd_(fd), format_(format), threshold_(threshold) {}
 
+void EventLog::setDialect(Compat mode) {
+  dialect_ = mode;
+  pid_ = static_cast<int>(::getpid());
+}
+
 void EventLog::event(LogLevel level, std::string_view name, const ojson& fields) {
   if (!enabled(level)) return;
+  if (dialect_ != Compat::None && format_ == LogFormat::Text) {
+    if (auto line = formatCompatEvent(dialect_, pid_, level, name, fields))
+      (void)writeAll(fd_, *line);
+    return;
+  }
   std::string line = format_ == LogFormat::Json
                          ? formatEventJson(formatTimestamp(std::chrono::system_clock::now()),
                                            level, name, fields)
@@ -122,7 +139,9 @@ void EventLog::event(LogLevel level, std::string_view name, const ojson& fields)
 void EventLog::message(LogLevel level, std::string_view text) {
   if (!enabled(level)) return;
   std::string line;
-  if (format_ == LogFormat::Json) {
+  if (dialect_ != Compat::None && format_ == LogFormat::Text) {
+    line = formatCompatMessage(dialect_, pid_, level, text);
+  } else if (format_ == LogFormat::Json) {
     line = formatEventJson(formatTimestamp(std::chrono::system_clock::now()), level, "log",
                            ojson{{"msg", std::string(text)}});
   } else {

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+
+#include "compat.h"
 
 namespace vigil {
 
@@ -24,6 +27,18 @@ std::string formatTimestamp(std::chrono::system_clock::time_point t);
 
 /// One event as a text line: `vigil: [warning: ]EVENT key=value ...\n`.
 std::string formatEventText(LogLevel level, std::string_view event, const nlohmann::ordered_json& fields);
+
+/// The part of an event's text line after the prefix, without the newline: `EVENT key=value`.
+std::string eventBody(std::string_view event, const nlohmann::ordered_json& fields);
+
+/// An event in a compat mode's text format (`[INFO  tini (1)] ...`, `[dumb-init] ...`), or
+/// nullopt when that program would print nothing for it. `pid` is vigil's own.
+std::optional<std::string> formatCompatEvent(Compat mode, int pid, LogLevel level,
+                                             std::string_view event,
+                                             const nlohmann::ordered_json& fields);
+
+/// A free-form diagnostic in a compat mode's text format.
+std::string formatCompatMessage(Compat mode, int pid, LogLevel level, std::string_view text);
 
 /// One event as a JSON Lines record with ts, level, event and the fields.
 std::string formatEventJson(std::string_view ts, LogLevel level, std::string_view event,
@@ -44,11 +59,15 @@ class EventLog {
 
   void setFormat(LogFormat format) { format_ = format; }
   void setThreshold(LogLevel threshold) { threshold_ = threshold; }
+  /// Text lines take the format of the program vigil stands in for (JSON is unchanged).
+  void setDialect(Compat mode);
 
  private:
   int fd_;
   LogFormat format_;
   LogLevel threshold_;
+  Compat dialect_ = Compat::None;
+  int pid_ = 0;
 };
 
 /// Maps -v/-q counts to a threshold: Warning, moved one level per -v (down per -q).

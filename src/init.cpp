@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -77,7 +78,18 @@ int runInit(const Config& cfg, EventLog& log, const std::vector<int>& inherited_
             char** environ_now) {
   const bool pid1 = ::getpid() == 1;
   bool subreaper = false;
-  if (!pid1) {
+  int inherited_subreaper = 0;
+  if (!pid1 && cfg.compat == Compat::Tini && !cfg.subreaper) {
+    // tini registers as a subreaper only when asked (-s, TINI_SUBREAPER), and says so when
+    // orphans will then escape it. The attribute survives exec, so a parent may have set it.
+    if (::prctl(PR_GET_CHILD_SUBREAPER, &inherited_subreaper) == 0 && inherited_subreaper)
+      subreaper = true;
+    else
+      log.message(LogLevel::Warning,
+                  "not running as PID 1 and not a child subreaper: orphaned descendants are "
+                  "re-parented elsewhere, so zombie reaping won't work for them (use -s, set "
+                  "TINI_SUBREAPER, or run as PID 1)");
+  } else if (!pid1) {
     // Orphans of our descendants must come to us, not to the host's init (prctl(2)).
     if (::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0)
       subreaper = true;
@@ -128,6 +140,27 @@ int runInit(const Config& cfg, EventLog& log, const std::vector<int>& inherited_
     return 1;
   }
 
+  // dumb-init mode: give up the controlling terminal so that the child, leading a new session,
+  // can take it. When vigil led its session, the kernel now sends SIGHUP and SIGCONT to vigil's
+  // group; they are pending in the signalfd and must not reach the child.
+  bool terminal_handoff = false;
+  if (cfg.setsid) {
+    if (::ioctl(STDIN_FILENO, TIOCNOTTY) != 0) {
+      log.message(LogLevel::Debug, std::string("no controlling terminal to hand over (") +
+                                       std::strerror(errno) + ")");
+    } else if (::getsid(0) == ::getpid()) {
+      terminal_handoff = true;
+      log.message(LogLevel::Debug,
+                  "gave up the controlling terminal; the SIGHUP and SIGCONT this causes are "
+                  "ignored once");
+    } else {
+      log.message(LogLevel::Debug, "gave up the controlling terminal (not a session leader)");
+    }
+  }
+  req.new_session = cfg.setsid;
+  req.own_group = cfg.compat != Compat::DumbInit || cfg.setsid;
+  req.take_terminal = req.take_terminal && req.own_group && !req.new_session;
+
   auto child = spawnChild(req);
   if (!child && child.error().what.rfind(kPrivilegeFailure, 0) == 0) {
     log.message(LogLevel::Error, child.error().what.substr(kPrivilegeFailure.size()) + ": " +
@@ -141,6 +174,14 @@ int runInit(const Config& cfg, EventLog& log, const std::vector<int>& inherited_
       return 126;
     }
     std::string why = std::strerror(e.err);
+    if (cfg.compat == Compat::DumbInit) {
+      log.message(LogLevel::Error, cfg.command[0] + ": " + why);
+      return execFailureExitCode(e.err);
+    }
+    if (cfg.compat == Compat::Tini) {
+      log.message(LogLevel::Error, "exec " + cfg.command[0] + " failed: " + why);
+      return execFailureExitCode(e.err);
+    }
     if (e.err == ENOENT) {
       // execve(2) also says ENOENT when the file exists but its #! interpreter or ELF loader
       // does not; "not found" would then send the user looking for the wrong file.
@@ -158,9 +199,14 @@ int runInit(const Config& cfg, EventLog& log, const std::vector<int>& inherited_
   releaseInheritedFds(inherited_fds);
 
   Supervisor sup(cfg, log, *loop, *child, pid1);
-  log.event(LogLevel::Info, "start",
-            json{{"program", cfg.command[0]}, {"pid", *child}, {"pid1", pid1},
-                 {"subreaper", subreaper}});
+  if (terminal_handoff) {
+    sup.ignoreOnce(SIGHUP);
+    sup.ignoreOnce(SIGCONT);
+  }
+  json start{{"program", cfg.command[0]}, {"pid", *child}, {"pid1", pid1},
+             {"subreaper", subreaper}};
+  if (cfg.setsid) start["setsid"] = true;
+  log.event(LogLevel::Info, "start", start);
   int sfd = sigfd->get();
   if (auto w = loop->watch(sfd, [&sup, sfd] { sup.onSignalFd(sfd); }); !w) {
     log.message(LogLevel::Error, w.error().what);

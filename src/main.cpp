@@ -49,14 +49,25 @@ int main(int argc, char** argv) {
   };
   auto cfg = vigil::parseConfig(input);
   if (!cfg) {
-    (void)vigil::writeAll(STDERR_FILENO, "vigil: " + cfg.error().what + "\n");
-    return 2;
+    const vigil::Compat mode = vigil::selectedCompat(input);
+    (void)vigil::writeAll(STDERR_FILENO, std::string(vigil::compatName(mode)) + ": " +
+                                             cfg.error().what + "\n");
+    return cfg.error().err == vigil::kCompatUsageExit ? vigil::kCompatUsageExit : 2;
   }
+  // tini prints its help and version on stdout, dumb-init on stderr.
+  const vigil::Compat mode = cfg->compat;
+  const int info_fd = mode == vigil::Compat::DumbInit ? STDERR_FILENO : STDOUT_FILENO;
   switch (cfg->action) {
     case vigil::Action::Help:
-      return vigil::writeAll(STDOUT_FILENO, vigil::helpText()) ? 0 : 1;
+      return vigil::writeAll(info_fd, mode == vigil::Compat::None ? vigil::helpText()
+                                                                  : vigil::compatHelp(mode))
+                 ? 0
+                 : 1;
     case vigil::Action::Version:
-      return vigil::writeAll(STDOUT_FILENO, "vigil " VIGIL_VERSION "\n") ? 0 : 1;
+      return vigil::writeAll(info_fd, mode == vigil::Compat::None ? "vigil " VIGIL_VERSION "\n"
+                                                                  : vigil::compatVersion(mode))
+                 ? 0
+                 : 1;
     case vigil::Action::License:
       return vigil::writeAll(STDOUT_FILENO, kLicense) ? 0 : 1;
     case vigil::Action::Health:
@@ -66,5 +77,6 @@ int main(int argc, char** argv) {
   }
   vigil::EventLog log(STDERR_FILENO, cfg->log_format,
                       vigil::thresholdFromVerbosity(cfg->verbose, cfg->quiet));
+  if (mode != vigil::Compat::None) log.setDialect(mode);
   return vigil::runInit(*cfg, log, inherited, environ);
 }

@@ -74,6 +74,15 @@ constexpr std::array kOptions{
                "or 2 (cannot measure); for Docker HEALTHCHECK",
                [](Config& c, std::string_view) { return applyAction(c, Action::Health); },
                false},
+    OptionSpec{"compat", 0, OptionKind::Value, "tini|dumb-init",
+               "behave as tini or dumb-init, with their options (must be the first argument; "
+               "also selected by the name vigil is invoked as)",
+               [](Config&, std::string_view v) -> Result<void> {
+                 // Applied before parsing (config.cpp); here only validated.
+                 if (!parseCompatName(v))
+                   return makeError("'" + std::string(v) + "' is not valid (expected tini or dumb-init)");
+                 return ok();
+               }},
     OptionSpec{"config", 0, OptionKind::Value, "FILE",
                "read options from a JSON file (keys are long option names)",
                [](Config& c, std::string_view v) -> Result<void> {

@@ -11,17 +11,28 @@
 
 namespace vigil {
 
-SignalClass classify(int signo) {
+SignalClass classify(int signo, Compat mode) {
+  if (signo == SIGCHLD) return SignalClass::Reap;
+  if (mode == Compat::DumbInit) return SignalClass::Forward;
   switch (signo) {
-    case SIGCHLD:
-      return SignalClass::Reap;
     case SIGTTIN:
     case SIGTTOU:
       return SignalClass::Ignore;
+    case SIGFPE:
+    case SIGILL:
+    case SIGSEGV:
+    case SIGBUS:
+    case SIGABRT:
+    case SIGTRAP:
+    case SIGSYS:
+      // tini leaves these to their default action and never forwards them.
+      return mode == Compat::Tini ? SignalClass::Ignore : SignalClass::Forward;
     default:
       return SignalClass::Forward;
   }
 }
+
+bool isTerminalStop(int signo) { return signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU; }
 
 Result<UniqueFd> takeOverSignals(sigset_t* original) {
   // Everything is blocked, the synchronous fault signals included: a real fault is forced
@@ -48,8 +59,11 @@ int sendToTarget(SignalTarget target, pid_t child, int sig, bool pid1) {
     case SignalTarget::Child:
       return ::kill(child, sig) == 0 ? 1 : 0;
     case SignalTarget::Group:
-      // The child leads its own process group (spawn.cpp), so its pgid is its pid.
-      return ::kill(-child, sig) == 0 ? 1 : 0;
+      // The child leads its own process group (spawn.cpp), so its pgid is its pid. Until it
+      // has run setsid() (dumb-init mode), or when it shares vigil's group (dumb-init -c),
+      // there is no such group yet: the child alone gets the signal then.
+      if (::kill(-child, sig) == 0) return 1;
+      return errno == ESRCH && ::kill(child, sig) == 0 ? 1 : 0;
     case SignalTarget::All:
       return sendToAllDescendants(sig, pid1);
   }

@@ -19,8 +19,13 @@ enum class SignalClass {
   Ignore,   ///< SIGTTIN/SIGTTOU: vigil ignores them itself
 };
 
-/// The native classification of a signal number.
-SignalClass classify(int signo);
+/// What a received signal means in a mode: natively and for tini, SIGTTIN/SIGTTOU are ignored
+/// (and tini does not forward the synchronous fault signals either); dumb-init forwards
+/// everything but SIGCHLD.
+SignalClass classify(int signo, Compat mode = Compat::None);
+
+/// True for SIGTSTP, SIGTTIN and SIGTTOU, after which dumb-init stops itself.
+bool isTerminalStop(int signo);
 
 /// Blocks every signal and returns a non-blocking signalfd for them. `original` receives the
 /// mask vigil was started with, which the child gets back before exec.

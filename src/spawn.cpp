@@ -3,6 +3,7 @@
 #include "spawn.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,8 +69,15 @@ void formatPidInto(char* field, size_t width, pid_t value) {
                                  char* const* envp, char* listen_field, int err_fd) {
   // Only async-signal-safe calls from here on (signal-safety(7)): the parent may have held
   // any lock at fork time.
-  ::setpgid(0, 0);
-  if (req.take_terminal) {
+  if (req.new_session) {
+    // dumb-init's way: a new session whose controlling terminal is stdin's, if vigil gave it
+    // up (TIOCNOTTY) and it has no other session. Failure only means no terminal.
+    ::setsid();
+    ::ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+  } else if (req.own_group) {
+    ::setpgid(0, 0);
+  }
+  if (req.take_terminal && req.own_group && !req.new_session) {
     // The child, not vigil, calls tcsetpgrp: it must already lead the new group, and doing
     // it before exec means the program never runs in the background. SIGTTOU is still
     // blocked here, so the call cannot stop us (tcsetpgrp(3)). Errors are ignored: ENOTTY
@@ -140,7 +148,8 @@ Result<pid_t> spawnChild(const SpawnRequest& req) {
 
   // Also set the group from the parent, so that forwarding to -pid works even if a signal
   // arrives before the child has run (setpgid(2) race; EACCES after exec is harmless).
-  ::setpgid(pid, pid);
+  // Not for a new session: a group leader cannot call setsid().
+  if (req.own_group && !req.new_session) ::setpgid(pid, pid);
   wr.reset();
   SpawnFailure failure;
   ssize_t n;

@@ -35,7 +35,26 @@ void Supervisor::handleSignal(const signalfd_siginfo& info) {
   if ((info.ssi_code == SI_USER || info.ssi_code == SI_TKILL) &&
       static_cast<pid_t>(info.ssi_pid) == self_)
     return;
-  switch (classify(signo)) {
+  if (cfg_.compat == Compat::DumbInit && log_.enabled(LogLevel::Debug))
+    log_.event(LogLevel::Debug, "signal_received", json{{"signal", signalName(signo)}});
+  if (signo > 0 && signo < kMaxSignal && ignore_once_.test(static_cast<size_t>(signo))) {
+    ignore_once_.reset(static_cast<size_t>(signo));
+    log_.event(LogLevel::Debug, "signal",
+               json{{"received", signalName(signo)}, {"forwarded_as", nullptr},
+                    {"target", "ignored"}, {"reason", "tty hand-off"}});
+    return;
+  }
+  forward(signo);
+  if (cfg_.compat == Compat::DumbInit && isTerminalStop(signo)) {
+    // As dumb-init does: after passing on a terminal stop, vigil stops too, until SIGCONT
+    // (which it then forwards). As PID 1 the kernel ignores this, as it would for dumb-init.
+    log_.event(LogLevel::Debug, "suspend", json::object());
+    ::kill(self_, SIGSTOP);
+  }
+}
+
+void Supervisor::forward(int signo) {
+  switch (classify(signo, cfg_.compat)) {
     case SignalClass::Reap:
       reap();
       return;
@@ -98,6 +117,10 @@ void Supervisor::addExitHook(std::function<void(int, const std::string&)> hook) 
   exit_hooks_.push_back(std::move(hook));
 }
 
+void Supervisor::ignoreOnce(int signo) {
+  if (signo > 0 && signo < kMaxSignal) ignore_once_.set(static_cast<size_t>(signo));
+}
+
 void Supervisor::reap() {
   ReapResult r = reapAll();
   for (const auto& z : r.reaped) {
@@ -112,6 +135,10 @@ void Supervisor::reap() {
     if (main) child_status_ = z.status;
   }
   if (!childExited()) return;
+  if (phase_ == Phase::Running && cfg_.compat != Compat::None && !cfg_.wait_all) {
+    endLikeCompat();
+    return;
+  }
   if (!r.children_left) {
     if (phase_ != Phase::Done) finish();
     return;
@@ -130,6 +157,25 @@ void Supervisor::termNewDescendants() {
   for (const auto& p : listDescendants(self_)) {
     if (termed_.insert(p.pid).second) ::kill(p.pid, SIGTERM);
   }
+}
+
+void Supervisor::endLikeCompat() {
+  // tini exits as soon as its child has; dumb-init first sends SIGTERM (through its rewrites)
+  // to the child's group, then exits. Neither waits for the rest.
+  if (cfg_.compat == Compat::DumbInit) {
+    int sig = cfg_.rewritten(SIGTERM);
+    if (sig == 0) {
+      log_.event(LogLevel::Info, "signal",
+                 json{{"received", "SIGTERM"}, {"forwarded_as", nullptr}, {"target", "dropped"},
+                      {"reason", "child exited"}});
+    } else {
+      sendToTarget(cfg_.signal_target, child_, sig, pid1_);
+      log_.event(LogLevel::Info, "signal",
+                 json{{"received", "SIGTERM"}, {"forwarded_as", signalName(sig)},
+                      {"target", targetName(cfg_.signal_target)}, {"reason", "child exited"}});
+    }
+  }
+  finish();
 }
 
 void Supervisor::onMainChildExit() {

@@ -6,6 +6,7 @@
 #include <sys/signalfd.h>
 #include <sys/types.h>
 
+#include <bitset>
 #include <functional>
 #include <optional>
 #include <set>
@@ -37,6 +38,9 @@ class Supervisor {
   void setMemoryExit(std::optional<int> code);
   /// Runs `hook(code, reason)` just before the exit event.
   void addExitHook(std::function<void(int, const std::string&)> hook);
+  /// Drops the next `signo` instead of forwarding it (dumb-init: the SIGHUP and SIGCONT the
+  /// kernel sends when vigil gives up its controlling terminal for the child).
+  void ignoreOnce(int signo);
 
   /// True once the main child has exited.
   bool childExited() const { return child_status_.has_value(); }
@@ -48,11 +52,13 @@ class Supervisor {
  private:
   enum class Phase { Running, Cleanup, WaitAll, Done };
 
+  void forward(int signo);
   void deliver(int received, int sig);
   void reap();
   void onMainChildExit();
   void finish();
   void termNewDescendants();
+  void endLikeCompat();
 
   const Config& cfg_;
   EventLog& log_;
@@ -68,6 +74,7 @@ class Supervisor {
   bool memory_action_ = false;
   std::optional<int> memory_code_;
   std::vector<std::function<void(int, const std::string&)>> exit_hooks_;
+  std::bitset<kMaxSignal> ignore_once_;
 };
 
 }  // namespace vigil
