@@ -164,6 +164,10 @@ Result<std::string> jsonScalar(const json& v) {
   if (v.is_boolean()) return std::string(v.get<bool>() ? "true" : "false");
   if (v.is_number_unsigned()) return std::to_string(v.get<unsigned long long>());
   if (v.is_number_integer()) return std::to_string(v.get<long long>());
+  // An array or object is named, not printed: dump() recurses once per level of nesting, and a
+  // deeply nested value would overflow the stack.
+  if (v.is_structured())
+    return makeError(std::string("has a value of the wrong type (") + v.type_name() + ")");
   return makeError("has a value of the wrong type " + v.dump(-1, ' ', false,
                                                               json::error_handler_t::replace));
 }

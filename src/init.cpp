@@ -157,6 +157,10 @@ int runInit(const Config& cfg, EventLog& log, const std::vector<int>& inherited_
       log.message(LogLevel::Debug, "gave up the controlling terminal (not a session leader)");
     }
   }
+  // vigil moves to / before the child exists, so that no program ever sees it elsewhere; the
+  // child goes back to the original directory through this descriptor before exec.
+  UniqueFd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (cwd && ::chdir("/") == 0) req.cwd_fd = cwd.get();
   req.new_session = cfg.setsid;
   req.own_group = cfg.compat != Compat::DumbInit || cfg.setsid;
   req.take_terminal = req.take_terminal && req.own_group && !req.new_session;
@@ -195,7 +199,9 @@ int runInit(const Config& cfg, EventLog& log, const std::vector<int>& inherited_
   }
 
   // From now on, vigil must not die before the child: every error is logged and survived.
-  if (::chdir("/") != 0) log.message(LogLevel::Warning, "chdir /: failed, ignoring");
+  cwd.reset();
+  if (req.cwd_fd < 0 && ::chdir("/") != 0)
+    log.message(LogLevel::Warning, "chdir /: failed, ignoring");
   releaseInheritedFds(inherited_fds);
 
   Supervisor sup(cfg, log, *loop, *child, pid1);

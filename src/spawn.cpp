@@ -84,6 +84,13 @@ void formatPidInto(char* field, size_t width, pid_t value) {
     // or ENXIO only mean there is no terminal to hand over.
     ::tcsetpgrp(STDIN_FILENO, ::getpid());
   }
+  // vigil left its working directory before fork; the program starts in the original one.
+  if (req.cwd_fd >= 0 && ::fchdir(req.cwd_fd) != 0) {
+    SpawnFailure cwd_failure{errno, "chdir"};
+    ssize_t w = ::write(err_fd, &cwd_failure, sizeof cwd_failure);
+    (void)w;
+    ::_exit(126);
+  }
   if (listen_field) formatPidInto(listen_field, 20, ::getpid());
   SpawnFailure failure;
   if (req.privs) {

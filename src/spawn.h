@@ -23,6 +23,7 @@ struct SpawnRequest {
   bool take_terminal = false;     ///< make the child's group the terminal's foreground group
   bool own_group = true;          ///< the child leads a new process group (else: vigil's)
   bool new_session = false;       ///< the child leads a new session, stdin its terminal
+  int cwd_fd = -1;                ///< the child fchdir()s here before exec (vigil is at / then)
   pid_t listen_pid_of = 0;        ///< rewrite LISTEN_PID=<this> to the child's pid (0: never)
   const PrivPlan* privs = nullptr;  ///< user, groups and capabilities to switch to before exec
 };

@@ -30,20 +30,24 @@ void Supervisor::onSignalFd(int sigfd) {
 
 void Supervisor::handleSignal(const signalfd_siginfo& info) {
   int signo = static_cast<int>(info.ssi_signo);
-  // A signal vigil raised against itself (SIGPIPE from writing to a closed stderr) is not
-  // for the child.
-  if ((info.ssi_code == SI_USER || info.ssi_code == SI_TKILL) &&
-      static_cast<pid_t>(info.ssi_pid) == self_)
-    return;
-  if (cfg_.compat == Compat::DumbInit && log_.enabled(LogLevel::Debug))
+  const bool from_self = (info.ssi_code == SI_USER || info.ssi_code == SI_TKILL) &&
+                         static_cast<pid_t>(info.ssi_pid) == self_;
+  const bool handoff = from_self && signo > 0 && signo < kMaxSignal &&
+                       ignore_once_.test(static_cast<size_t>(signo));
+  if (cfg_.compat == Compat::DumbInit && (handoff || !from_self) &&
+      log_.enabled(LogLevel::Debug))
     log_.event(LogLevel::Debug, "signal_received", json{{"signal", signalName(signo)}});
-  if (signo > 0 && signo < kMaxSignal && ignore_once_.test(static_cast<size_t>(signo))) {
+  if (handoff) {
+    // The kernel sends these in vigil's own name when it gives up the terminal (TIOCNOTTY).
     ignore_once_.reset(static_cast<size_t>(signo));
     log_.event(LogLevel::Debug, "signal",
                json{{"received", signalName(signo)}, {"forwarded_as", nullptr},
                     {"target", "ignored"}, {"reason", "tty hand-off"}});
     return;
   }
+  // A signal vigil raised against itself (SIGPIPE from writing to a closed stderr) is not
+  // for the child.
+  if (from_self) return;
   forward(signo);
   if (cfg_.compat == Compat::DumbInit && isTerminalStop(signo)) {
     // As dumb-init does: after passing on a terminal stop, vigil stops too, until SIGCONT
