@@ -11,8 +11,14 @@ packages=(
   tini dumb-init catatonit
   python3-pytest python3-psutil
   # packaging: man page check, .deb and .rpm builds
+  bsdextrautils python3-yaml git xz-utils
+  dpkg-dev debhelper lintian rpm rpm2cpio cpio
   # container runtimes
+  # (podman depends on "crun | runc": with runc in the same install, crun is not pulled in;
+  # conmon and containers-common come as podman's dependencies)
+  runc podman busybox-static
   # fuzzing
+  clang libclang-rt-14-dev llvm
 )
 
 missing=()
