@@ -43,6 +43,12 @@ run_build() {  # name, meson options...
 run_build build
 run_build build-asan -Dstatic=false -Dbuildtype=debug -Db_sanitize=address,undefined \
   -Db_lundef=false -Db_lto=false
+# libFuzzer targets of every parser, built with clang; only the fuzz suite runs there (the other
+# suites ran above), each target for VIGIL_FUZZ_SECONDS (tests/fuzz/README.md).
+CC=clang CXX=clang++ VIGIL_FUZZ_SECONDS=${VIGIL_FUZZ_SECONDS:-10} \
+  VIGIL_TEST_ARGS="--suite fuzz ${VIGIL_TEST_ARGS:-}" \
+  run_build build-fuzz -Dfuzz=true -Dstatic=false -Dbuildtype=debug -Db_sanitize=address,undefined \
+  -Db_lundef=false -Db_lto=false
 
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 exit $status
