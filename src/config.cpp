@@ -176,9 +176,12 @@ Result<Layer> parseFile(const std::string& path, const std::string& text) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     std::string what = e.what();
-    if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
+    if (auto p = what.find("parse error"); p != std::string::npos)
+      what = what.substr(p);
+    else if (auto q = what.find("] "); q != std::string::npos)
+      what = what.substr(q + 2);  // "[json.exception.out_of_range.406] number overflow ..."
     return makeError(path + ": malformed JSON: " + what);
   }
   if (!doc.is_object()) return makeError(path + ": expected a JSON object of option names");

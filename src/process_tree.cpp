@@ -26,7 +26,8 @@ std::optional<ProcStat> parseProcStat(std::string_view text) {
   auto head = text.substr(0, open);
   while (!head.empty() && head.back() == ' ') head.remove_suffix(1);
   auto [p, ec] = std::from_chars(head.data(), head.data() + head.size(), st.pid);
-  if (ec != std::errc() || p != head.data() + head.size()) return std::nullopt;
+  // A pid of 0 or below is no process: kill() would signal a whole process group, or everyone.
+  if (ec != std::errc() || p != head.data() + head.size() || st.pid <= 0) return std::nullopt;
   st.comm = std::string(text.substr(open + 1, close - open - 1));
   std::string_view rest = text.substr(close + 1);
   // Fields after comm, counted from 1: state(1) ppid(2) ... rss(22).
@@ -39,7 +40,7 @@ std::optional<ProcStat> parseProcStat(std::string_view text) {
     ++field;
     if (field == 2) {
       auto [q, e] = std::from_chars(tok.data(), tok.data() + tok.size(), st.ppid);
-      if (e != std::errc()) return std::nullopt;
+      if (e != std::errc() || st.ppid < 0) return std::nullopt;
     } else if (field == 22) {
       auto [q, e] = std::from_chars(tok.data(), tok.data() + tok.size(), st.rss_pages);
       if (e != std::errc()) return std::nullopt;

@@ -78,7 +78,8 @@ Result<int> parseSignalImpl(std::string_view text, bool allow_zero) {
     if (!rest.empty()) {
       int sign = rest[0] == '+' ? 1 : rest[0] == '-' ? -1 : 0;
       auto off = sign ? parseInt(rest.substr(1)) : std::nullopt;
-      if (!off) break;
+      // A plain offset within the real-time range: no second sign, no int overflow.
+      if (!off || *off < 0 || *off > SIGRTMAX - SIGRTMIN) break;
       signo = base + sign * *off;
     }
     if (signo < SIGRTMIN || signo > SIGRTMAX) break;

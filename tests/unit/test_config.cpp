@@ -177,6 +177,17 @@ TEST_SUITE("config") {
       auto e = errorOf({{"--config", "f", "x"}, {}, {{"f", "{\"verbose\": "}}});
       CHECK(e.find("f: malformed JSON") == 0);
     }
+    SUBCASE("a JSON number out of range is malformed, not a crash") {
+      auto e = errorOf({{"--config", "f", "x"}, {}, {{"f", R"({"verbose": 1e400})"}}});
+      CHECK(e.find("f: malformed JSON") == 0);
+      CHECK(e.find("number overflow") != std::string::npos);
+    }
+    SUBCASE("deeply nested JSON values are named by type, not printed") {
+      std::string deep = "{\"rewrite\": [" + std::string(200000, '[') + std::string(200000, ']') + "]}";
+      auto e = errorOf({{"--config", "f", "x"}, {}, {{"f", deep}}});
+      CHECK(e.find("wrong type (array)") != std::string::npos);
+      CHECK(e.size() < 200);
+    }
     SUBCASE("JSON value of the wrong type") {
       auto e = errorOf({{"--config", "f", "x"}, {}, {{"f", R"({"cleanup-grace": [1]})"}}});
       CHECK(e.find("cleanup-grace") != std::string::npos);

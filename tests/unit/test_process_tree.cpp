@@ -51,6 +51,10 @@ TEST_SUITE("process_tree") {
     CHECK_FALSE(parseProcStat("12 comm S 1"));
     CHECK_FALSE(parseProcStat("x (a) S 1"));
     CHECK_FALSE(parseProcStat("12 (a)"));
+    // No process has pid 0 or below; kill() on one would reach a group or everyone.
+    CHECK_FALSE(parseProcStat("0 (a) S 1"));
+    CHECK_FALSE(parseProcStat("-1 (a) S 1"));
+    CHECK_FALSE(parseProcStat("7 (a) S -3"));
   }
 
   TEST_CASE("finds every descendant, however deep, and nothing else") {

@@ -52,7 +52,8 @@ TEST_SUITE("values") {
   }
 
   TEST_CASE("rejects unknown signals, zero and out-of-range numbers") {
-    for (auto text : {"", "0", "65", "-1", "FOO", "SIG", "RTMIN+99", "RTMAX+1", "15x"}) {
+    for (auto text : {"", "0", "65", "-1", "FOO", "SIG", "RTMIN+99", "RTMAX+1", "15x",
+                      "RTMIN+2147483647", "RTMAX--2147483648", "RTMIN--3"}) {
       CAPTURE(text);
       CHECK_FALSE(parseSignal(text));
     }
