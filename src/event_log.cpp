@@ -76,6 +76,27 @@ std::string textValue(const ojson& v) {
 
 }  // namespace
 
+std::string oneLine(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 std::string eventBody(std::string_view event, const ojson& fields) {
   std::string line(event);
   if (fields.is_object()) {
@@ -140,7 +161,7 @@ void EventLog::message(LogLevel level, std::string_view text) {
   if (!enabled(level)) return;
   std::string line;
   if (dialect_ != Compat::None && format_ == LogFormat::Text) {
-    line = formatCompatMessage(dialect_, pid_, level, text);
+    line = formatCompatMessage(dialect_, pid_, level, oneLine(text));
   } else if (format_ == LogFormat::Json) {
     line = formatEventJson(formatTimestamp(std::chrono::system_clock::now()), level, "log",
                            ojson{{"msg", std::string(text)}});
@@ -150,7 +171,7 @@ void EventLog::message(LogLevel level, std::string_view text) {
       line += levelName(level);
       line += ": ";
     }
-    line += text;
+    line += oneLine(text);
     line += '\n';
   }
   (void)writeAll(fd_, line);

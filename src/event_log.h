@@ -28,6 +28,10 @@ std::string formatTimestamp(std::chrono::system_clock::time_point t);
 /// One event as a text line: `vigil: [warning: ]EVENT key=value ...\n`.
 std::string formatEventText(LogLevel level, std::string_view event, const nlohmann::ordered_json& fields);
 
+/// `text` with control characters shown as escapes (\n, \t, \x1b): a diagnostic that quotes
+/// what the user typed stays one line.
+std::string oneLine(std::string_view text);
+
 /// The part of an event's text line after the prefix, without the newline: `EVENT key=value`.
 std::string eventBody(std::string_view event, const nlohmann::ordered_json& fields);
 

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   if (!cfg) {
     const vigil::Compat mode = vigil::selectedCompat(input);
     (void)vigil::writeAll(STDERR_FILENO, std::string(vigil::compatName(mode)) + ": " +
-                                             cfg.error().what + "\n");
+                                             vigil::oneLine(cfg.error().what) + "\n");
     return cfg.error().err == vigil::kCompatUsageExit ? vigil::kCompatUsageExit : 2;
   }
   // tini prints its help and version on stdout, dumb-init on stderr.

@@ -82,3 +82,12 @@ TEST_SUITE("event_log") {
     CHECK(j["msg"] == "boom");
   }
 }
+
+TEST_CASE("oneLine keeps a diagnostic on one line") {
+  CHECK(vigil::oneLine("plain 'text'") == "plain 'text'");
+  CHECK(vigil::oneLine("a\nb") == "a\\nb");
+  CHECK(vigil::oneLine("tab\there") == "tab\\there");
+  CHECK(vigil::oneLine("\x1b[31mred") == "\\x1b[31mred");
+  CHECK(vigil::oneLine("del\x7f") == "del\\x7f");
+  CHECK(vigil::oneLine("caf\xc3\xa9") == "caf\xc3\xa9");  // UTF-8 passes through
+}
