@@ -3,6 +3,7 @@
 // table. Each source becomes a layer of settings; the highest layer naming an option wins.
 #include "config.h"
 
+#include <algorithm>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -195,6 +196,13 @@ Result<Layer> parseFile(const std::string& path, const std::string& text) {
       return makeError(where + ": cannot be set in a config file (use the program name, "
                                "--compat or VIGIL_COMPAT)");
     Setting s{{}, where};
+    // true/false only mean something to switches: {"termination-log": false} is not a path.
+    auto wrongBool = [&](const json& v) {
+      return v.is_boolean() && spec->kind != OptionKind::Flag && spec->kind != OptionKind::Count;
+    };
+    if (wrongBool(value) || (value.is_array() && std::any_of(value.begin(), value.end(), wrongBool)))
+      return makeError(where + ": has a value of the wrong type (boolean; expected " +
+                       std::string(spec->metavar.empty() ? "a value" : spec->metavar) + ")");
     if (value.is_array()) {
       if (spec->kind != OptionKind::List) return makeError(where + ": takes one value, not a list");
       for (const auto& item : value) {

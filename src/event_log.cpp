@@ -3,8 +3,12 @@
 // concurrent writers to the same pipe never interleave within a line.
 #include "event_log.h"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 
 #include "fd.h"
@@ -134,8 +138,33 @@ std::string formatEventJson(std::string_view ts, LogLevel level, std::string_vie
   return out.dump(-1, ' ', false, ojson::error_handler_t::replace) + "\n";
 }
 
+int openDiagnosticsFd() {
+  struct stat st {};
+  if (::fstat(STDERR_FILENO, &st) != 0 || !S_ISFIFO(st.st_mode)) return STDERR_FILENO;
+  // Re-opening the pipe gives vigil its own file description, so O_NONBLOCK does not leak to
+  // the child, which shares fd 2's. Files and terminals are left alone: a new open of a file
+  // would write at its own offset.
+  int fd = ::open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  return fd >= 0 ? fd : STDERR_FILENO;
+}
+
 EventLog::EventLog(int fd, LogFormat format, LogLevel threshold)
-    : fd_(fd), format_(format), threshold_(threshold) {}
+    : fd_(fd), format_(format), threshold_(threshold) {
+  struct stat st {};
+  socket_ = ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+void EventLog::emit(std::string_view line) {
+  // A closed, broken or full stderr must never stop supervision: what cannot be written now
+  // is dropped (EAGAIN on a full pipe, EPIPE on a closed one).
+  while (!line.empty()) {
+    ssize_t n = socket_ ? ::send(fd_, line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL)
+                        : ::write(fd_, line.data(), line.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    line.remove_prefix(static_cast<size_t>(n));
+  }
+}
 
 void EventLog::setDialect(Compat mode) {
   dialect_ = mode;
@@ -145,16 +174,14 @@ void EventLog::setDialect(Compat mode) {
 void EventLog::event(LogLevel level, std::string_view name, const ojson& fields) {
   if (!enabled(level)) return;
   if (dialect_ != Compat::None && format_ == LogFormat::Text) {
-    if (auto line = formatCompatEvent(dialect_, pid_, level, name, fields))
-      (void)writeAll(fd_, *line);
+    if (auto line = formatCompatEvent(dialect_, pid_, level, name, fields)) emit(*line);
     return;
   }
   std::string line = format_ == LogFormat::Json
                          ? formatEventJson(formatTimestamp(std::chrono::system_clock::now()),
                                            level, name, fields)
                          : formatEventText(level, name, fields);
-  // A closed or full stderr must never stop supervision: the write error is dropped.
-  (void)writeAll(fd_, line);
+  emit(line);
 }
 
 void EventLog::message(LogLevel level, std::string_view text) {
@@ -174,7 +201,7 @@ void EventLog::message(LogLevel level, std::string_view text) {
     line += oneLine(text);
     line += '\n';
   }
-  (void)writeAll(fd_, line);
+  emit(line);
 }
 
 LogLevel thresholdFromVerbosity(int verbose, int quiet) {

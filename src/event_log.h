@@ -48,6 +48,11 @@ std::string formatCompatMessage(Compat mode, int pid, LogLevel level, std::strin
 std::string formatEventJson(std::string_view ts, LogLevel level, std::string_view event,
                             const nlohmann::ordered_json& fields);
 
+/// A descriptor for diagnostics on standard error that never blocks vigil: when stderr is a
+/// pipe, a new non-blocking open of it (the child's stderr stays as it was); otherwise 2.
+/// A full pipe then costs lines, never supervision.
+int openDiagnosticsFd();
+
 /// Writes events and messages at or above a verbosity threshold to one file descriptor.
 class EventLog {
  public:
@@ -72,6 +77,9 @@ class EventLog {
   LogLevel threshold_;
   Compat dialect_ = Compat::None;
   int pid_ = 0;
+  bool socket_ = false;  ///< fd_ is a socket: sent with MSG_DONTWAIT
+
+  void emit(std::string_view line);
 };
 
 /// Maps -v/-q counts to a threshold: Warning, moved one level per -v (down per -q).

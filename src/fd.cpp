@@ -39,7 +39,7 @@ Result<std::string> readAll(int fd, size_t max_bytes) {
 }
 
 Result<std::string> readFileAt(int dirfd, const std::string& path, size_t max_bytes) {
-  UniqueFd fd(::openat(dirfd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fd(::openat(dirfd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd) return systemError("open " + path);
   auto r = readAll(fd.get(), max_bytes);
   if (!r) return systemError("read " + path, r.error().err);
@@ -50,7 +50,7 @@ Result<std::string> readKernelFileAt(int dirfd, const std::string& path) {
   // One static buffer: vigil has no threads, and the samples run every few milliseconds.
   constexpr size_t kChunk = 8 << 10;
   static char buf[kChunk];
-  UniqueFd fd(::openat(dirfd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fd(::openat(dirfd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd) return systemError("open " + path);
   ssize_t n;
   do {

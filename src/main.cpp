@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     case vigil::Action::Run:
       break;
   }
-  vigil::EventLog log(STDERR_FILENO, cfg->log_format,
+  vigil::EventLog log(vigil::openDiagnosticsFd(), cfg->log_format,
                       vigil::thresholdFromVerbosity(cfg->verbose, cfg->quiet));
   if (mode != vigil::Compat::None) log.setDialect(mode);
   return vigil::runInit(*cfg, log, inherited, environ);

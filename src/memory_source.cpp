@@ -168,14 +168,20 @@ Result<MemorySample> Cgroup2Source::sample(MemMetric metric) {
   // "key value" line at all is garbage, not zero kills: reading it as 0 would later turn the
   // real count into phantom new kills.
   auto events = parseKeyValues(*events_text, {"low", "high", "max", "oom", "oom_kill"});
-  if (events.empty() && events_text->find_first_not_of(" \t\n") != std::string::npos)
-    return inContext(context, makeError("memory.events: no 'key value' line"));
+  // The kernel always writes several counters; a file with none of them (empty, truncated,
+  // garbage) is unreadable, not zero kills: reading it as 0 would later turn the real count
+  // into phantom new kills. (oom_kill itself appeared in 4.13: without it, zero is right.)
+  if (events.empty())
+    return inContext(context, makeError("memory.events: no counter (empty, or not a "
+                                        "memory.events file)"));
   s.oom_kill = valueOr(events, "oom_kill", 0);
 
   // memory.max of this cgroup and every ancestor is one open per level: re-read only every
-  // kLimitEvery samples (a limit changes by `docker update`, not by the second).
-  if (samples_++ % kLimitEvery == 0) {
+  // kLimitEvery samples (a limit changes by `docker update`, not by the second), and on every
+  // sample while it cannot be read, so that a broken limit stays one fault, not one a minute.
+  if (limit_failed_ || samples_++ % kLimitEvery == 0) {
     auto lim = limit();
+    limit_failed_ = !lim;
     if (!lim) return lim.error();
     cached_limit_ = *lim;
   }
@@ -263,8 +269,12 @@ ProcfsSource::ProcfsSource(pid_t root_pid, std::string proc_root)
 Result<MemorySample> ProcfsSource::sample(MemMetric metric) {
   // listDescendants() skips what it cannot read (processes come and go), so check once that
   // the proc root itself is there: an empty sum must mean "no descendants", not "no /proc".
-  if (UniqueFd dir(::open(proc_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); !dir)
-    return inContext("procfs", systemError("open " + proc_root_));
+  UniqueFd dir(::open(proc_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return inContext("procfs", systemError("open " + proc_root_));
+  // An empty directory (a tmpfs over /proc) opens as well: vigil's own entry must be there.
+  if (::faccessat(dir.get(), (std::to_string(root_) + "/stat").c_str(), R_OK, 0) != 0)
+    return inContext("procfs", systemError(proc_root_ + "/" + std::to_string(root_) +
+                                           "/stat (is procfs mounted there?)"));
   uint64_t total = 0;
   for (const ProcStat& p : listDescendants(root_, proc_root_)) total += p.rss_pages * pageSize();
   // RSS is the only number procfs offers per process; every metric reads it (shared pages are

@@ -85,6 +85,7 @@ class Cgroup2Source final : public MemorySource {
   std::string path_;
   std::optional<uint64_t> cached_limit_;
   unsigned samples_ = 0;
+  bool limit_failed_ = false;  ///< the last limit read failed: retry on every sample
 };
 
 /// cgroup v1 memory controller: usage_in_bytes, memory.stat, limit_in_bytes, oom_control.

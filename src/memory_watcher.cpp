@@ -222,8 +222,7 @@ void MemoryWatcher::startGraceful(const Decision& d, const MemorySample& s) {
   // the scan for the largest processes comes after it: under a fast leak every millisecond
   // before the signal is memory the kernel OOM killer may claim first.
   if (termination_log_) {
-    if (auto w = writeTerminationLog(*termination_log_, formatTerminationLog(*report_)); !w)
-      log_.message(LogLevel::Warning, "termination log: " + w.error().what + ", ignoring");
+    writeReport();
   }
   sup_.setMemoryExit(opts_.exit_code);
   sup_.signalTarget(opts_.target, opts_.signal);
@@ -262,8 +261,16 @@ void MemoryWatcher::onExit(int code, const std::string&) {
     report_->outcome = "the program stopped " + seconds(Clock::now() - action_started_) +
                        " after " + signalName(opts_.signal);
   report_->outcome += "; vigil exited with code " + std::to_string(code);
-  if (auto w = writeTerminationLog(*termination_log_, formatTerminationLog(*report_)); !w)
+  writeReport();
+}
+
+void MemoryWatcher::writeReport() {
+  auto w = writeTerminationLog(*termination_log_, formatTerminationLog(*report_));
+  // Said once: the rewrite with the outcome fails for the same reason as the first write.
+  if (!w && !termination_log_warned_) {
+    termination_log_warned_ = true;
     log_.message(LogLevel::Warning, "termination log: " + w.error().what + ", ignoring");
+  }
 }
 
 }  // namespace vigil

@@ -44,6 +44,7 @@ class MemoryWatcher {
 
  private:
   void sampleNow();
+  void writeReport();
   void scheduleNext(std::optional<EventLoop::Clock::time_point> deadline);
   void onEventsChanged();
   void handle(const Decision& d, const MemorySample* s);
@@ -65,6 +66,7 @@ class MemoryWatcher {
   std::optional<TerminationReport> report_;
   EventLoop::Clock::time_point action_started_{};
   std::optional<uint64_t> last_oom_kill_;
+  bool termination_log_warned_ = false;
   bool fault_logged_ = false;
   bool killed_ = false;
 };

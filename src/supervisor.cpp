@@ -87,13 +87,44 @@ void Supervisor::forward(int signo) {
   deliver(signo, sig);
 }
 
+namespace {
+
+// Without /proc (an empty tmpfs over it, a hardened sandbox) vigil cannot list its
+// descendants; only kill(-1) as PID 1 and process groups still reach them.
+bool procAvailable() { return ::access("/proc/self/stat", R_OK) == 0; }
+
+}  // namespace
+
+void Supervisor::warnNoProc(const char* what) {
+  if (no_proc_warned_) return;
+  no_proc_warned_ = true;
+  log_.message(LogLevel::Warning,
+               std::string("/proc is not available: ") + what +
+                   " goes to the child's process group only");
+}
+
+int Supervisor::sendToDescendants(int sig) {
+  int n = sendToAllDescendants(sig, pid1_);
+  if (n == 0 && !pid1_ && !procAvailable()) {
+    warnNoProc("a signal for every descendant");
+    n = sendToTarget(SignalTarget::Group, child_, sig, pid1_);
+  }
+  return n;
+}
+
 void Supervisor::deliver(int received, int sig) {
   const char* target = targetName(cfg_.signal_target);
   if (phase_ == Phase::Done) return;
   if (childExited()) {
     // The main child is gone: what remains are descendants being cleaned up or waited for.
-    sendToAllDescendants(sig, pid1_);
+    sendToDescendants(sig);
     target = "descendants";
+  } else if (cfg_.signal_target == SignalTarget::All && !pid1_) {
+    if (sendToAllDescendants(sig, pid1_) == 0 && !procAvailable()) {
+      warnNoProc("a signal for every descendant");
+      sendToTarget(SignalTarget::Group, child_, sig, pid1_);
+      target = "group";
+    }
   } else {
     sendToTarget(cfg_.signal_target, child_, sig, pid1_);
   }
@@ -103,14 +134,14 @@ void Supervisor::deliver(int received, int sig) {
 }
 
 void Supervisor::signalTarget(SignalTarget target, int sig) {
-  if (childExited()) {
-    sendToAllDescendants(sig, pid1_);
+  if (childExited() || (target == SignalTarget::All && !pid1_)) {
+    sendToDescendants(sig);
     return;
   }
   sendToTarget(target, child_, sig, pid1_);
 }
 
-void Supervisor::killEverything() { sendToAllDescendants(SIGKILL, pid1_); }
+void Supervisor::killEverything() { sendToDescendants(SIGKILL); }
 
 void Supervisor::setMemoryExit(std::optional<int> code) {
   memory_action_ = true;
@@ -158,6 +189,19 @@ void Supervisor::reap() {
 void Supervisor::termNewDescendants() {
   // A leftover may fork while it shuts down; its new children must get SIGTERM too, not wait
   // for the SIGKILL at the end of the grace. Each process is sent SIGTERM once.
+  if (!procAvailable()) {
+    // Nothing to list: SIGTERM everyone at once (as PID 1) or the child's group, one time.
+    if (!termed_all_) {
+      termed_all_ = true;
+      if (pid1_) {
+        ::kill(-1, SIGTERM);
+      } else {
+        warnNoProc("the cleanup SIGTERM");
+        ::kill(-child_, SIGTERM);
+      }
+    }
+    return;
+  }
   for (const auto& p : listDescendants(self_)) {
     if (termed_.insert(p.pid).second) ::kill(p.pid, SIGTERM);
   }

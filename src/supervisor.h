@@ -59,6 +59,8 @@ class Supervisor {
   void finish();
   void termNewDescendants();
   void endLikeCompat();
+  int sendToDescendants(int sig);
+  void warnNoProc(const char* what);
 
   const Config& cfg_;
   EventLog& log_;
@@ -75,6 +77,8 @@ class Supervisor {
   std::optional<int> memory_code_;
   std::vector<std::function<void(int, const std::string&)>> exit_hooks_;
   std::bitset<kMaxSignal> ignore_once_;
+  bool termed_all_ = false;      ///< without /proc: the one cleanup SIGTERM went out
+  bool no_proc_warned_ = false;
 };
 
 }  // namespace vigil

@@ -132,6 +132,12 @@ TEST_SUITE("memory_source") {
       CHECK(src.sample(MemMetric::WorkingSet));
       CHECK_FALSE(src.sample(MemMetric::Rss));
     }
+    SUBCASE("an empty memory.events is a fault, not zero kills") {
+      d.write("memory.events", "");
+      auto s = src.sample(MemMetric::Current);
+      REQUIRE_FALSE(s);
+      CHECK(s.error().what.find("memory.events") != std::string::npos);
+    }
     SUBCASE("memory.events without oom_kill counts zero") {
       d.write("memory.events", "low 0\nhigh 0\n");
       auto s = src.sample(MemMetric::Current);
