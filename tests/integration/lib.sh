@@ -248,19 +248,23 @@ WRAPPER=""
 
 # run_vigil MODE SECONDS [VIGIL-ARGS...]: runs vigil in the foreground, bounded by timeout.
 run_vigil() {
-  local mode=$1 limit=$2
+  local mode=$1 limit=$2 pre
   shift 2
-  # shellcheck disable=SC2046,SC2086
-  timeout -k 3 "$limit" $(vigil_cmd "$mode") $WRAPPER "$TEST_VIGIL" "$@"
+  pre=$(vigil_cmd "$mode") || return 1
+  # shellcheck disable=SC2086
+  timeout -k 3 "$limit" $pre $WRAPPER "$TEST_VIGIL" "$@"
 }
 
 # start_vigil MODE SECONDS [VIGIL-ARGS...]: runs vigil in the background. Sets BG (the pid to
 # wait for) and VPID (vigil's pid as seen from here, once it exists).
 start_vigil() {
-  local mode=$1 limit=$2
+  local mode=$1 limit=$2 pre
   shift 2
-  # shellcheck disable=SC2046,SC2086
-  timeout -k 3 "$limit" $(vigil_cmd "$mode") $WRAPPER "$TEST_VIGIL" "$@" &
+  # The prefix is computed here, not inside the background job: there the command
+  # substitution's short-lived subshell could be taken for vigil by wait_for_child.
+  pre=$(vigil_cmd "$mode") || return 1
+  # shellcheck disable=SC2086
+  timeout -k 3 "$limit" $pre $WRAPPER "$TEST_VIGIL" "$@" &
   BG=$!
   _bg_pids+=("$BG")
   VPID=$(wait_for_child "$BG")
