@@ -17,28 +17,6 @@ HH=$TEST_HARDENING_HELPERS
 FIXTURES=$HARD_DIR/../fixtures
 MiB=1048576
 
-# start_vigil MODE SECONDS [VIGIL-ARGS...]: as lib.sh's, but the command words are worked out
-# before the background job starts. There, `$(vigil_cmd ...)` inside the job runs in a short
-# child of the job, which wait_for_child may take for the timeout's child under load (and then
-# waits 10 s for a child of a process already gone).
-start_vigil() {
-  local mode=$1 limit=$2 pre
-  shift 2
-  pre=$(vigil_cmd "$mode") || return 1
-  # shellcheck disable=SC2086
-  timeout -k 3 "$limit" $pre $WRAPPER "$TEST_VIGIL" "$@" &
-  BG=$!
-  _bg_pids+=("$BG")
-  VPID=$(wait_for_child "$BG" 20)
-  if [ "$mode" = pid1 ] && [ -n "$VPID" ]; then
-    VPID=$(wait_for_child "$VPID" 20)
-  fi
-  if [ -z "$VPID" ]; then
-    diag "$mode: vigil not found under the timeout process $BG"
-    return 1
-  fi
-}
-
 # require_helpers NAME...: skips the script unless every helper was built ($HH first, then $H).
 require_helpers() {
   local h

@@ -267,9 +267,9 @@ start_vigil() {
   timeout -k 3 "$limit" $pre $WRAPPER "$TEST_VIGIL" "$@" &
   BG=$!
   _bg_pids+=("$BG")
-  VPID=$(wait_for_child "$BG")
+  VPID=$(wait_for_child "$BG" 20)
   if [ "$mode" = pid1 ] && [ -n "$VPID" ]; then
-    VPID=$(wait_for_child "$VPID")
+    VPID=$(wait_for_child "$VPID" 20)
   fi
   if [ -z "$VPID" ]; then
     diag "$mode: vigil not found; /proc/N/stat of the processes in the timeout group $BG:"

@@ -16,6 +16,9 @@ import shlex
 import subprocess
 import sys
 
+import tap
+from tap import ok
+
 try:
     import yaml
 except ImportError:
@@ -27,20 +30,6 @@ DOCS = os.path.join(os.environ["SOURCE_ROOT"], "docs")
 FILES = ["kubernetes.md", "ecs.md", "docker.md", "recipes.md"]
 DEFAULT_MEM_GRACE = 30.0  # seconds, vigil's default
 
-n = 0
-failed = False
-
-
-def ok(cond, desc, detail=()):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, desc))
-    if not cond:
-        failed = True
-        for d in detail:
-            print("# " + str(d))
-    sys.stdout.flush()
-    return cond
 
 
 def blocks(path):
@@ -262,8 +251,8 @@ def main():
     recipes = open(os.path.join(DOCS, "recipes.md"), encoding="utf-8").read()
     missing = [s for s in ("## Sidekiq", "## Puma", "## JVM") if s not in recipes]
     ok(not missing, "docs/recipes.md has the Sidekiq, Puma and JVM recipes", missing)
-    print("1..%d" % n)
-    sys.exit(1 if failed else 0)
+    print("1..%d" % tap.count)
+    sys.exit(tap.exit_code())
 
 
 main()

@@ -19,25 +19,14 @@ import tempfile
 import threading
 import time
 
+import tap
+from tap import ok
+
 VIGIL = os.environ["TEST_VIGIL"]
 SOURCE = os.environ["MAN_SOURCE"]
 FIXTURES = os.environ["FIXTURES"]
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
 
-n = 0
-failed = False
-
-
-def ok(cond, desc, detail=()):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, desc))
-    if not cond:
-        failed = True
-        for d in detail:
-            print("# " + str(d))
-    sys.stdout.flush()
-    return cond
 
 
 class Run:
@@ -180,7 +169,7 @@ def main():
                     if (name, keys) not in ex_shapes]
     ok(not undocumented, "every real event (%d kinds) has an example in EVENTS"
        % len({k[0] for k in shapes}), undocumented)
-    sys.exit(1 if failed else 0)
+    sys.exit(tap.exit_code())
 
 
 main()

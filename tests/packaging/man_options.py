@@ -14,6 +14,9 @@ import re
 import subprocess
 import sys
 
+import tap
+from tap import ok
+
 VIGIL = os.environ["TEST_VIGIL"]
 SOURCE = os.environ["MAN_SOURCE"]
 
@@ -23,19 +26,6 @@ FOREIGN = {"--pid", "--fork", "--mount-proc"}
 # Options of the table that --help hides; the page must not mention them.
 HIDDEN = {"--cgroup-root", "--mem-adaptive"}
 
-n = 0
-failed = False
-
-
-def ok(cond, desc, detail=()):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, desc))
-    if not cond:
-        failed = True
-        for d in detail:
-            print("# " + str(d))
-    return cond
 
 
 def help_options():
@@ -135,7 +125,7 @@ def main():
     hidden = sorted(h for h in HIDDEN if h in text or h[2:] in text)
     ok(not hidden and not (HIDDEN & {"--" + k for k in opts}),
        "the hidden test-only options are neither in --help nor in the page", hidden)
-    sys.exit(1 if failed else 0)
+    sys.exit(tap.exit_code())
 
 
 main()
