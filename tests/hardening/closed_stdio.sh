@@ -131,12 +131,13 @@ else
   not_ok "full: with its stderr pipe full, vigil still forwards signals and ends when the child does"
   diag "vigil $VPID is stuck (state $(proc_state "$VPID"), in $(cat "/proc/$VPID/wchan" 2>/dev/null)); the child got: $(tr '\n' ' ' <"$TMP/full.counts" 2>/dev/null)"
 fi
-# Now drain the pipe, so a vigil blocked on it can finish.
-timeout 20 cat <&"$hold" >/dev/null &
+# Now drain the pipe, so a vigil blocked on it can finish. The reader opens the FIFO for
+# reading only (it sees EOF once vigil and this script have closed it) and holds none of this
+# script's output, so it can never keep the test's pipes open after the script ends.
+timeout -s KILL 20 cat "$TMP/full.fifo" >/dev/null 2>&1 </dev/null &
 drain=$!
 finish_vigil
 exec {hold}<&-
-kill "$drain" 2>/dev/null
 wait "$drain" 2>/dev/null
 is "$RC" 7 "full: vigil exits with the child's code (7)"
 is "$(count_of "$TMP/full.counts" 1)" 1 "full: SIGHUP was forwarded to the child"
