@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 
+#include "options.h"
+
 namespace vigil {
 
 const char* compatName(Compat mode) {
@@ -196,8 +198,35 @@ Result<CompatArgs> parseDumbInitArgs(const std::vector<std::string>& args,
     return ok();
   };
 
-  static constexpr std::array<std::string_view, 5> kLong = {"help", "verbose", "version",
-                                                            "single-child", "rewrite"};
+  // Both spellings of an option end here; true when parsing is over (help, version).
+  auto apply = [&](char c, const std::string& shown, const std::string& value) -> Result<bool> {
+    switch (c) {
+      case 'h':
+        out.action = CompatAction::Help;
+        return true;
+      case 'V':
+        out.action = CompatAction::Version;
+        return true;
+      case 'v':
+        debug = true;
+        debug_where = shown;
+        return false;
+      case 'c':
+        single_child = true;
+        return false;
+      default:  // 'r'
+        if (auto r = addRewrite(value, shown); !r) return r.error();
+        return false;
+    }
+  };
+
+  struct Long {
+    std::string_view name;
+    char letter;
+  };
+  static constexpr std::array<Long, 5> kLong = {
+      Long{"help", 'h'}, {"verbose", 'v'}, {"version", 'V'}, {"single-child", 'c'},
+      {"rewrite", 'r'}};
   size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -207,81 +236,51 @@ Result<CompatArgs> parseDumbInitArgs(const std::vector<std::string>& args,
     }
     if (a.size() < 2 || a[0] != '-') break;  // dumb-init stops at the first non-option
     if (a[1] == '-') {
-      std::string name = a.substr(2), value;
-      bool has_value = false;
-      if (auto eq = name.find('='); eq != std::string::npos) {
-        value = name.substr(eq + 1);
-        name.resize(eq);
-        has_value = true;
-      }
+      auto [name, value, has_value] = splitLongArg(std::string_view(a).substr(2));
       // getopt_long accepts any unambiguous prefix of a long option.
-      std::string_view match;
+      const Long* match = nullptr;
       int matches = 0;
-      for (auto l : kLong) {
-        if (l == name) {
-          match = l;
+      for (const auto& l : kLong) {
+        if (l.name == name) {
+          match = &l;
           matches = 1;
           break;
         }
-        if (!name.empty() && l.substr(0, name.size()) == name) {
-          match = l;
+        if (!name.empty() && l.name.substr(0, name.size()) == name) {
+          match = &l;
           ++matches;
         }
       }
       if (matches == 0) return fail("unrecognized option '--" + name + "'");
       if (matches > 1) return fail("option '--" + name + "' is ambiguous");
-      std::string shown = "--" + std::string(match);
-      if (match != "rewrite" && has_value) return fail(shown + ": takes no value");
-      if (match == "help") {
-        out.action = CompatAction::Help;
-        return out;
+      std::string shown = "--" + std::string(match->name);
+      if (match->letter != 'r' && has_value) return fail(shown + ": takes no value");
+      if (match->letter == 'r' && !has_value) {
+        if (i + 1 >= args.size()) return fail(shown + ": needs a value (FROM:TO)");
+        value = args[++i];
       }
-      if (match == "version") {
-        out.action = CompatAction::Version;
-        return out;
-      }
-      if (match == "verbose") {
-        debug = true;
-        debug_where = shown;
-      } else if (match == "single-child") {
-        single_child = true;
-      } else {
-        if (!has_value) {
-          if (i + 1 >= args.size()) return fail(shown + ": needs a value (FROM:TO)");
-          value = args[++i];
-        }
-        if (auto r = addRewrite(value, shown); !r) return r.error();
-      }
+      auto done = apply(match->letter, shown, value);
+      if (!done) return done.error();
+      if (*done) return out;
       continue;
     }
     for (size_t k = 1; k < a.size(); ++k) {
       const char c = a[k];
-      if (c == 'h') {
-        out.action = CompatAction::Help;
-        return out;
-      }
-      if (c == 'V') {
-        out.action = CompatAction::Version;
-        return out;
-      }
-      if (c == 'v') {
-        debug = true;
-        debug_where = "-v";
-      } else if (c == 'c') {
-        single_child = true;
-      } else if (c == 'r') {
-        std::string value;
+      if (c != 'h' && c != 'V' && c != 'v' && c != 'c' && c != 'r')
+        return fail(std::string("invalid option -- '") + c + "'");
+      std::string value;
+      if (c == 'r') {
         if (k + 1 < a.size())
           value = a.substr(k + 1);
         else if (i + 1 < args.size())
           value = args[++i];
         else
           return fail("-r: needs a value (FROM:TO)");
-        if (auto r = addRewrite(value, "-r"); !r) return r.error();
-        break;
-      } else {
-        return fail(std::string("invalid option -- '") + c + "'");
+        k = a.size();
       }
+      auto done = apply(c, std::string("-") + c, value);
+      if (!done) return done.error();
+      if (*done) return out;
     }
   }
   out.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());

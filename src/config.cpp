@@ -73,13 +73,7 @@ Result<Layer> parseArgs(const std::vector<std::string>& args, std::vector<std::s
     }
     if (a.size() < 2 || a[0] != '-') break;  // the first non-option is the program
     if (a[1] == '-') {
-      std::string name = a.substr(2), value;
-      bool has_value = false;
-      if (auto eq = name.find('='); eq != std::string::npos) {
-        value = name.substr(eq + 1);
-        name.resize(eq);
-        has_value = true;
-      }
+      auto [name, value, has_value] = splitLongArg(std::string_view(a).substr(2));
       const OptionSpec* spec = findLong(name);
       if (!spec) return makeError("unknown option '--" + name + "' (see vigil --help)");
       std::string shown = "--" + name;

@@ -261,6 +261,17 @@ constexpr std::array kOptions{
 
 std::span<const OptionSpec> optionTable() { return kOptions; }
 
+LongArg splitLongArg(std::string_view after_dashes) {
+  LongArg a;
+  auto eq = after_dashes.find('=');
+  a.name = std::string(after_dashes.substr(0, eq));
+  if (eq != std::string_view::npos) {
+    a.value = std::string(after_dashes.substr(eq + 1));
+    a.has_value = true;
+  }
+  return a;
+}
+
 std::string envName(std::string_view option_name) {
   std::string out = "VIGIL_";
   for (char ch : option_name)

@@ -37,6 +37,16 @@ struct OptionSpec {
 /// Every option, in --help order.
 std::span<const OptionSpec> optionTable();
 
+/// A long option as written, after its two dashes: "name" or "name=value".
+struct LongArg {
+  std::string name;
+  std::string value;
+  bool has_value = false;
+};
+
+/// Splits "name=value" at the first '='.
+LongArg splitLongArg(std::string_view after_dashes);
+
 /// The environment variable of an option: VIGIL_ + upper case, '-' -> '_'.
 std::string envName(std::string_view option_name);
 

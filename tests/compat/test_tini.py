@@ -292,11 +292,13 @@ def test_options_may_follow_the_program_until_double_dash():
 
 
 def test_verbosity_levels():
-    r = run(["unshare", "--pid", "--fork", "--mount-proc", "tini", "-vv", "--", "true"])
+    # An orphan re-parented to vigil (PID 1) is reaped with a debug-level line.
+    orphan = ["sh", "-c", "(sleep 0.1 &); sleep 0.5"]
+    r = run(["unshare", "--pid", "--fork", "--mount-proc", "tini", "-v", "--"] + orphan)
     assert r.returncode == 0
-    assert b"[INFO  tini (1)] " in r.stderr and b"[DEBUG" not in r.stderr
-    r = run(["unshare", "--pid", "--fork", "--mount-proc", "tini", "-vvv", "--", "true"])
-    assert b"[DEBUG tini (1)] " in r.stderr or b"[INFO  tini (1)] " in r.stderr
+    assert b"[INFO  tini (1)] " in r.stderr and b"[DEBUG" not in r.stderr, r.stderr
+    r = run(["unshare", "--pid", "--fork", "--mount-proc", "tini", "-vv", "--"] + orphan)
+    assert b"[DEBUG tini (1)] reap " in r.stderr, r.stderr
     # TINI_VERBOSITY replaces the -v count, as in tini.
     r = run(["unshare", "--pid", "--fork", "--mount-proc", "tini", "-vvv", "--", "true"],
             env=dict(os.environ, TINI_VERBOSITY="1"))

@@ -296,3 +296,28 @@ finish_vigil() {
 elapsed_between() { echo $(($2 - $1)); }
 
 MODES="pid1 subreaper"
+
+# wait_for_grep FILE REGEX [SECONDS] [COUNT]: true once COUNT lines of FILE match REGEX.
+wait_for_grep() {
+  local f=$1 re=$2 limit=${3:-10} count=${4:-1} n
+  local deadline=$(($(now_ms) + limit * 1000))
+  while :; do
+    n=$(grep -Ec -- "$re" "$f" 2>/dev/null)
+    [ "${n:-0}" -ge "$count" ] && return 0
+    [ "$(now_ms)" -ge "$deadline" ] && return 1
+    sleep 0.02
+  done
+}
+
+# count_lines FILE REGEX: the number of lines of FILE matching REGEX (0 when FILE is absent).
+count_lines() {
+  local n
+  n=$(grep -Ec -- "$2" "$1" 2>/dev/null)
+  echo "${n:-0}"
+}
+
+# show FILE: the file as TAP diagnostics (for failures).
+show() {
+  [ -s "$1" ] && diag "$(cat "$1")"
+  return 0
+}

@@ -37,11 +37,6 @@ RT_TIMEOUT=60
 # ev ARGS...: queries a JSON Lines event log (see tests/memory/evq.py).
 ev() { "$PY" "$RT_DIR/../memory/evq.py" "$@"; }
 
-show() {
-  [ -s "$1" ] && diag "$1:" && diag "$(cat "$1")"
-  return 0
-}
-
 # --- requirements ------------------------------------------------------------------------------
 
 # bail_out REASON: a set-up step that should work did not: the script fails (TAP "Bail out!").
